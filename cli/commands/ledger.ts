@@ -1,0 +1,5 @@
+import { Command } from 'commander';
+
+export function registerLedgerCommands(program: Command): void {
+  void program;
+}
