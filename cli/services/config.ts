@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -65,7 +66,15 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return value;
 }
 
-export const REPOSITORY_ROOT = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? ['..'] : []));
+/** The checkout's root, found the same way from the sources (cli/services) and from the build (dist/cli/services). */
+function findRepositoryRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new ConfigError(`no package.json above ${start}: run purseflow from its checkout.`);
+  }
+}
+
+export const REPOSITORY_ROOT = findRepositoryRoot(__dirname);
 
 export function readServicesConfig(env: NodeJS.ProcessEnv = process.env): ServicesConfig {
   const dataDir = path.resolve(env.PURSEFLOW_DATA_DIR || path.join(REPOSITORY_ROOT, '.data'));

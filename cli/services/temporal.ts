@@ -38,8 +38,10 @@ export async function startTemporal(config: ServicesConfig, log: (line: string) 
     '--ui-port', String(config.temporal.uiPort),
     '--namespace', config.temporal.namespace,
     '--db-filename', path.join(config.dataDir, 'temporal', 'temporal.sqlite'),
-    // WAL keeps the SQLite file consistent across crashes while letting the dev server keep up with tests.
+    // WAL with synchronous=normal survives a crash of the server process (not of the machine) and triples
+    // the dev server's throughput on this hardware (shared/deployment-notes.md §3: 12.8 → 38.6 workflows/s).
     '--sqlite-pragma', 'journal_mode=wal',
+    '--sqlite-pragma', 'synchronous=normal',
     '--log-format', 'json',
     '--log-level', 'warn',
     ...SEARCH_ATTRIBUTES.flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),

@@ -71,6 +71,15 @@ describe('the services the tests run against are real', () => {
     }, 120_000);
   });
 
+  describe('the Temporal Web UI of the dev server', () => {
+    const uiUrl = process.env.TEMPORAL_UI_URL;
+    (uiUrl ? it : it.skip)('serves its pages so operators can find stuck transfers', async () => {
+      const response = await fetch(uiUrl as string);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('<!doctype html>');
+    });
+  });
+
   describe('serial pseudo-terminals (socat)', () => {
     let socat: ChildProcess;
     let dir: string;
