@@ -13,7 +13,8 @@ export type LedgerErrorCode =
   | 'cursor_malformed'
   | 'query_invalid'
   | 'ledger_definition_conflict'
-  | 'invariant_broken';
+  | 'invariant_broken'
+  | 'input_malformed';
 
 export class LedgerError extends Error {
   override readonly name = 'LedgerError';

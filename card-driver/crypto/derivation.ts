@@ -25,5 +25,5 @@ export function sessionKey(cardKey: SecretKey, atc: number): SecretKey {
   input[2] = 0xf0;
   input.writeUInt16BE(atc, 8);
   input[10] = 0x0f;
-  return cardKey.deriveOddParity(input, `${cardKey.label}/SK`);
+  return cardKey.deriveOddParity(input, `${cardKey.label}/SK`, 'session');
 }

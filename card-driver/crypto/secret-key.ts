@@ -30,11 +30,17 @@ export class SecretKey {
   #ede: crypto.Cipher | undefined;
   #single: crypto.Cipher | undefined;
 
+  // A session key lives for one transaction: its contexts are freed at once (final() releases
+  // OpenSSL's context) instead of waiting for a GC that cannot see native memory.
+  readonly #ephemeral: boolean;
+
   private constructor(
     bytes: Buffer,
     readonly label: string,
+    ephemeral = false,
   ) {
     this.#bytes = bytes;
+    this.#ephemeral = ephemeral;
   }
 
   /** Copies the bytes, so the caller may wipe its buffer. */
@@ -59,6 +65,11 @@ export class SecretKey {
     return crypto.timingSafeEqual(this.#bytes, other.#bytes);
   }
 
+  /** Session keys do not keep cipher contexts: each operation pays one context creation. */
+  get isSessionKey(): boolean {
+    return this.#ephemeral;
+  }
+
   /** True when K1 = K2, i.e. the key degenerates to single DES. */
   get isSingleLength(): boolean {
     return this.#bytes.subarray(0, 8).equals(this.#bytes.subarray(8));
@@ -67,6 +78,7 @@ export class SecretKey {
   /** 3DES-EDE2 encryption of whole 8-byte blocks, ECB. */
   encryptEcb(data: Buffer): Buffer {
     assertBlocks(data);
+    if (this.#ephemeral) return once(ecb(this.#bytes), data);
     this.#ede ??= ecb(this.#bytes);
     return this.#ede.update(data);
   }
@@ -74,23 +86,22 @@ export class SecretKey {
   /** Single DES under K1 of whole 8-byte blocks, ECB (single DES k = EDE with k‖k, spec §2). */
   encryptEcbK1(data: Buffer): Buffer {
     assertBlocks(data);
-    this.#single ??= ecb(Buffer.concat([this.#bytes.subarray(0, 8), this.#bytes.subarray(0, 8)]));
+    if (this.#ephemeral) return once(ecb(this.#k1k1()), data);
+    this.#single ??= ecb(this.#k1k1());
     return this.#single.update(data);
   }
 
   /** Single DES CBC under K1 from `iv`, for long messages: one native call instead of one per block. */
   encryptCbcK1(data: Buffer, iv: Buffer): Buffer {
     assertBlocks(data);
-    const k1 = this.#bytes.subarray(0, 8);
-    const cipher = crypto.createCipheriv('des-ede-cbc', Buffer.concat([k1, k1]), iv);
+    const cipher = crypto.createCipheriv('des-ede-cbc', this.#k1k1(), iv);
     cipher.setAutoPadding(false);
-    return cipher.update(data);
+    return once(cipher, data);
   }
 
   /** A fresh streaming single-DES CBC context under K1, IV zero (for the incremental MAC). */
   cbcK1Stream(): crypto.Cipher {
-    const k1 = this.#bytes.subarray(0, 8);
-    const cipher = crypto.createCipheriv('des-ede-cbc', Buffer.concat([k1, k1]), Buffer.alloc(BLOCK_BYTES));
+    const cipher = crypto.createCipheriv('des-ede-cbc', this.#k1k1(), Buffer.alloc(BLOCK_BYTES));
     cipher.setAutoPadding(false);
     return cipher;
   }
@@ -99,9 +110,27 @@ export class SecretKey {
    * Builds a key from the output of a derivation over this key (DIV, SK): the 16 bytes are
    * `encryptEcb(input)` with odd parity, and never leave this module.
    */
-  deriveOddParity(input: Buffer, label: string): SecretKey {
+  deriveOddParity(input: Buffer, label: string, use: 'long-lived' | 'session' = 'long-lived'): SecretKey {
     if (input.length !== KEY_BYTES) throw new CryptoError('block_length', 'A derivation input is two blocks (16 bytes).');
-    return new SecretKey(withOddParity(this.encryptEcb(input)), label);
+    return new SecretKey(withOddParity(this.encryptEcb(input)), label, use === 'session');
+  }
+
+  /**
+   * Frees the cached cipher contexts now rather than at some later GC (V8 does not see their
+   * native memory). The key stays usable; contexts are made again when needed.
+   */
+  releaseContexts(): void {
+    this.#ede?.final();
+    this.#single?.final();
+    this.#ede = undefined;
+    this.#single = undefined;
+  }
+
+  #k1k1(): Buffer {
+    const out = Buffer.allocUnsafe(KEY_BYTES);
+    this.#bytes.copy(out, 0, 0, 8);
+    this.#bytes.copy(out, 8, 0, 8);
+    return out;
   }
 
   toString(): string {
@@ -125,6 +154,13 @@ function ecb(key: Buffer): crypto.Cipher {
   const cipher = crypto.createCipheriv('des-ede', key, null);
   cipher.setAutoPadding(false);
   return cipher;
+}
+
+/** One update, then final(): the output is complete (no padding) and the native context is freed. */
+function once(cipher: crypto.Cipher, data: Buffer): Buffer {
+  const out = cipher.update(data);
+  cipher.final();
+  return out;
 }
 
 function assertBlocks(data: Buffer): void {

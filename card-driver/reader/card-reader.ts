@@ -1,11 +1,6 @@
 // The one shape every reader transport (PC/SC, ACR30 serial) presents to the e-Smart host code.
-import type { EventEmitter } from 'node:events';
+import type { ApduChannel } from '../apdu/apdu-channel';
 import { ReaderError } from './reader-error';
-
-/** A channel that carries one command APDU to a card and brings back its response (data ‖ SW1 SW2). */
-export interface ApduChannel {
-  transmit(apdu: Buffer): Promise<Buffer>;
-}
 
 /** A powered card in a reader, ready for APDUs. */
 export interface CardConnection extends ApduChannel {
@@ -19,11 +14,18 @@ export interface CardConnection extends ApduChannel {
 export interface CardReaderEvents {
   'card-inserted': [];
   'card-removed': [];
+  /** The reader restarted by itself (ACR30 reset message): open connections are void; connect again. */
+  'reader-reset': [];
   /** The reader is gone for good; this object is unusable afterwards. */
   'reader-vanished': [error: ReaderError];
 }
 
-export interface CardReader extends Pick<EventEmitter<CardReaderEvents>, 'on' | 'once' | 'off'> {
+type Listener<K extends keyof CardReaderEvents> = (...args: CardReaderEvents[K]) => void;
+
+export interface CardReader {
+  on<K extends keyof CardReaderEvents>(event: K, listener: Listener<K>): unknown;
+  once<K extends keyof CardReaderEvents>(event: K, listener: Listener<K>): unknown;
+  off<K extends keyof CardReaderEvents>(event: K, listener: Listener<K>): unknown;
   readonly name: string;
   readonly cardPresent: boolean;
   /** Powers up the card in the reader. Fails with `no_card`, `reader_vanished`, `timeout`, … */

@@ -17,6 +17,11 @@ export interface PcscOptions {
   commandTimeoutMs?: number;
   /** Receive buffer size; raise to 65538 for extended-length responses. Default 258. */
   maxResponseBytes?: number;
+  /**
+   * After an empty response, how long to wait for pcscd to report the card gone (vpcd answers an
+   * empty buffer when the card vanished mid-command; pcscd notices at its next poll). Default 1.5 s.
+   */
+  removalGraceMs?: number;
 }
 
 /** A session with pcscd: which readers exist, and a CardReader for each. */
@@ -131,6 +136,7 @@ export class PcscService {
 export class PcscCardReader extends EventEmitter<CardReaderEvents> implements CardReader {
   readonly name: string;
   private present = false;
+  private atr: Buffer | null = null;
   private connection: PcscCardConnection | null = null;
   private gone: ReaderError | null = null;
 
@@ -140,7 +146,7 @@ export class PcscCardReader extends EventEmitter<CardReaderEvents> implements Ca
   ) {
     super();
     this.name = raw.name;
-    raw.on('status', (status) => this.onStatus(status.state));
+    raw.on('status', (status) => this.onStatus(status.state, status.atr));
     raw.on('end', () =>
       this.vanish(new ReaderError('reader_vanished', `PC/SC reader "${this.name}" was removed`)),
     );
@@ -162,7 +168,7 @@ export class PcscCardReader extends EventEmitter<CardReaderEvents> implements Ca
         (err, chosen) => (err ? reject(readerErrorFromPcsc(err, 'connect', this.name)) : resolve(chosen)),
       );
     });
-    const atr = await this.readAtr();
+    const atr = this.readAtr();
     this.connection = new PcscCardConnection(this, raw, protocol, atr, this.options);
     return this.connection;
   }
@@ -174,13 +180,24 @@ export class PcscCardReader extends EventEmitter<CardReaderEvents> implements Ca
     this.raw.close();
   }
 
-  /** The reader's presence bit right now, asked of pcscd (not the last event). */
-  currentState(): Promise<{ present: boolean; atr?: Buffer }> {
-    return new Promise((resolve, reject) => {
-      this.raw.get_status((err, state, atr) => {
-        if (err) reject(readerErrorFromPcsc(err, 'status', this.name));
-        else resolve({ present: (state & STATE_PRESENT) !== 0, atr });
-      });
+  /**
+   * Resolves true once pcscd reports the card gone, false if it is still there after `graceMs`.
+   * pcsclite's own get_status() would start a second status thread that close() never joins, so
+   * presence is only ever learnt from the status events.
+   */
+  cardLeavesWithin(graceMs: number): Promise<boolean> {
+    if (!this.present) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (left: boolean): void => {
+        clearTimeout(timer);
+        this.off('card-removed', onRemoved);
+        this.off('reader-vanished', onRemoved);
+        resolve(left);
+      };
+      const onRemoved = (): void => done(true);
+      const timer = setTimeout(() => done(false), graceMs);
+      this.on('card-removed', onRemoved);
+      this.on('reader-vanished', onRemoved);
     });
   }
 
@@ -193,16 +210,17 @@ export class PcscCardReader extends EventEmitter<CardReaderEvents> implements Ca
     this.emit('reader-vanished', error);
   }
 
-  private async readAtr(): Promise<Buffer> {
-    const { atr } = await this.currentState();
+  private readAtr(): Buffer {
+    const atr = this.atr;
     if (!atr || atr.length < 2) {
       throw new ReaderError('malformed_response', `PC/SC reader "${this.name}" reported no ATR for its card`);
     }
     return atr;
   }
 
-  private onStatus(state: number): void {
+  private onStatus(state: number, atr: Buffer | undefined): void {
     if (this.gone) return;
+    if (atr && atr.length > 0) this.atr = atr;
     const present = (state & STATE_PRESENT) !== 0;
     if (present === this.present) return;
     this.present = present;
@@ -222,6 +240,7 @@ export class PcscCardConnection implements CardConnection {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
+  private readonly removalGraceMs: number;
 
   constructor(
     private readonly reader: PcscCardReader,
@@ -232,6 +251,7 @@ export class PcscCardConnection implements CardConnection {
   ) {
     this.timeoutMs = options.commandTimeoutMs ?? 10_000;
     this.maxResponseBytes = options.maxResponseBytes ?? SHORT_RESPONSE_BYTES;
+    this.removalGraceMs = options.removalGraceMs ?? 1500;
     if (!(this.timeoutMs > 0)) throw new RangeError(`commandTimeoutMs must be positive, got ${this.timeoutMs}`);
   }
 
@@ -292,9 +312,7 @@ export class PcscCardConnection implements CardConnection {
   }
 
   private async explainShortResponse(length: number): Promise<ReaderError> {
-    const state = await this.reader.currentState().catch((err: ReaderError) => err);
-    if (state instanceof ReaderError) return state;
-    if (!state.present) {
+    if (await this.reader.cardLeavesWithin(this.removalGraceMs)) {
       const error = new ReaderError('card_removed', `The card left "${this.reader.name}" during the command`);
       this.invalidate(error);
       return error;

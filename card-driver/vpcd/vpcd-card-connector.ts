@@ -8,13 +8,17 @@ import { classifyVpcdRequest, encodeVpcdMessage, VpcdMessageDecoder } from './vp
 
 /** pcsc-lite's MAX_ATR_SIZE. */
 const MAX_ATR_BYTES = 33;
-/** SW 6F00 "no precise diagnosis": what a real card would give if its application crashed. */
-const SW_CARD_FAULT = Buffer.from([0x6f, 0x00]);
 
-/** Anything that behaves like a card: the e-Smart simulator, or a tiny test card. */
+/**
+ * Anything that behaves like a card: the e-Smart simulator, or a tiny test card. A process() that
+ * throws means the card has left the reader (the e-Smart simulator's CardTornError): no response
+ * goes back and the card counts as removed.
+ */
 export interface VirtualCard {
   readonly atr: Buffer;
   process(apdu: Buffer): Buffer;
+  /** Optional: called when the card goes (back) into a reader. */
+  insert?(): void;
   /** Optional: called on vpcd power-off (RAM state such as a pending load is lost). */
   powerOff?(): void;
   /** Optional: called on vpcd power-on. */
@@ -47,8 +51,8 @@ export interface VpcdConnectorEvents {
   removed: [reason: VpcdRemovalReason];
   /** Every APDU exchange, for tests and demos to observe the traffic. */
   apdu: [command: Buffer, response: Buffer];
-  /** The card's process() threw; the reader was answered 6F00. */
-  'card-fault': [error: unknown];
+  /** The card's process() threw, i.e. it was torn away; the connection was closed. */
+  'card-torn': [error: unknown];
 }
 
 export class VpcdCardConnector extends EventEmitter<VpcdConnectorEvents> {
@@ -79,6 +83,7 @@ export class VpcdCardConnector extends EventEmitter<VpcdConnectorEvents> {
   /** Inserts the card: connects to vpcd. Rejects with `reader_unavailable` when vpcd is not listening. */
   insert(): Promise<void> {
     if (this.socket) return Promise.resolve();
+    this.options.card.insert?.();
     return new Promise<void>((resolve, reject) => {
       const socket = net.connect({ host: this.host, port: this.options.port });
       socket.setNoDelay(true);
@@ -162,8 +167,9 @@ export class VpcdCardConnector extends EventEmitter<VpcdConnectorEvents> {
     try {
       response = this.options.card.process(apdu);
     } catch (err) {
-      this.emit('card-fault', err);
-      response = SW_CARD_FAULT;
+      this.emit('card-torn', err);
+      this.drop(socket, 'torn');
+      return;
     }
     if (tear) {
       this.drop(socket, 'torn');

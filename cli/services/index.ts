@@ -13,6 +13,31 @@ export type { ServicesConfig } from './config';
 export { ServiceError } from './service-error';
 export type { ServiceStatus } from './service-status';
 export { buildTemporalCli, resolveTemporalCli } from './temporal-cli';
+export {
+  readProductionConfig,
+  parseProductionServiceNames,
+  productionUp,
+  productionDown,
+  productionStatus,
+  productionEnvironment,
+  temporalBinariesCached,
+  resolveTemporalBinaries,
+  PRODUCTION_SERVICE_NAMES,
+  PORT_BLOCK_SIZE,
+} from './production';
+export type { ProductionConfig, ProductionServiceName } from './production';
+
+/** `embedded`: the dev server on SQLite (default); `production`: Temporal's own server on PostgreSQL (./production). */
+export const PROFILES = ['embedded', 'production'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+export function parseProfile(name: string | undefined): Profile {
+  const profile = name ?? 'embedded';
+  if (!(PROFILES as readonly string[]).includes(profile)) {
+    throw new ServiceError('start_failed', 'services', `--profile ${profile} is not a profile; choose embedded or production.`);
+  }
+  return profile as Profile;
+}
 
 export const SERVICE_NAMES = ['postgresql', 'temporal', 'pcscd'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];

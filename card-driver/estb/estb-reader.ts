@@ -1,0 +1,224 @@
+// Streaming reader and verifier of `.estb` files (spec 4.5). Memory stays bounded whatever the
+// file size: the stream is read in chunks, records are verified a chunk at a time and handed out
+// one by one, and the file MAC is computed incrementally. A record's verdict covers the rules
+// that need no database; duplicates against earlier files, card status and ownership in the
+// ledger are the caller's to check.
+import * as fs from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { hasValidLuhn } from '../crypto/digits';
+import { retailMac4Batch } from '../crypto/retail-mac';
+import type { KeyStore } from '../keys/key-store';
+import type { Csn, SamId, TransferCardId } from '../esmart/identity';
+import { purchaseMacOverFields } from '../esmart/transaction-macs';
+import { EstbError } from './estb-error';
+import {
+  decodeHeader,
+  decodeRecord,
+  FILE_MAC_TAG,
+  HEADER_BYTES,
+  PURCHASE_FIELDS_SPAN,
+  RECORD_BYTES,
+  SAM_MAC_SPAN,
+  TRAILER_BYTES,
+  type EstbHeader,
+  type EstbRecord,
+} from './estb-format';
+
+/** What the server knows about the uploading merchant; checks using it are skipped when absent. */
+export interface MerchantFacts {
+  samIds: ReadonlySet<string>;
+  transferCardIds: ReadonlySet<string>;
+  acceptsFoodVouchers: boolean;
+}
+
+export interface EstbReadOptions {
+  keys: KeyStore;
+  merchant?: MerchantFacts;
+}
+
+export type RecordRejection =
+  | 'csn_invalid'
+  | 'purse_unknown'
+  | 'amount_zero'
+  | 'padding_not_zero'
+  | 'purchase_mac_invalid'
+  | 'sam_mac_invalid'
+  | 'sam_seq_repeated'
+  | 'sam_not_of_merchant'
+  | 'food_not_accepted';
+
+export interface RecordVerdict {
+  accepted: boolean;
+  reasons: RecordRejection[];
+}
+
+export type FileRejection = 'file_mac_invalid' | 'transfer_card_not_of_merchant';
+
+export type EstbEvent =
+  | { kind: 'header'; header: EstbHeader }
+  /** Provisional until the `end` event: a file whose MAC fails is rejected whole. */
+  | { kind: 'record'; index: number; record: EstbRecord; verdict: RecordVerdict }
+  | { kind: 'end'; fileAccepted: boolean; fileRejections: FileRejection[]; records: number; acceptedRecords: number; rejectedRecords: number };
+
+const READ_CHUNK_BYTES = 1 << 20;
+
+/** Reads and verifies a file given as a path or a byte stream. Unreadable files throw EstbError. */
+export async function* readEstb(source: string | Readable, options: EstbReadOptions): AsyncGenerator<EstbEvent, void, undefined> {
+  const stream = typeof source === 'string' ? fs.createReadStream(source, { highWaterMark: READ_CHUNK_BYTES }) : source;
+  const checker = new RecordChecker(options);
+  let pending: Buffer = Buffer.alloc(0);
+  let header: EstbHeader | undefined;
+  let mac: ReturnType<KeyStore['transferFileMac']> | undefined;
+  let index = 0;
+  let accepted = 0;
+  const fileRejections: FileRejection[] = [];
+  try {
+    for await (const piece of stream as AsyncIterable<Buffer | string>) {
+      const chunk = typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece;
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      if (!header) {
+        if (pending.length < HEADER_BYTES) continue;
+        header = decodeHeader(pending.subarray(0, HEADER_BYTES));
+        const merchant = options.merchant;
+        if (merchant && !merchant.transferCardIds.has(header.transferCardId)) fileRejections.push('transfer_card_not_of_merchant');
+        mac = options.keys.transferFileMac(header.transferCardId as TransferCardId).update(FILE_MAC_TAG).update(pending.subarray(0, HEADER_BYTES));
+        pending = pending.subarray(HEADER_BYTES);
+        yield { kind: 'header', header };
+      }
+      const count = Math.min(header.recordCount - index, Math.floor(pending.length / RECORD_BYTES));
+      if (count > 0) {
+        const block = pending.subarray(0, count * RECORD_BYTES);
+        mac!.update(block);
+        const verdicts = checker.check(block, count);
+        for (let i = 0; i < count; i++) {
+          const v = verdicts[i];
+          if (v.verdict.accepted) accepted++;
+          yield { kind: 'record', index: index + i, record: v.record, verdict: v.verdict };
+        }
+        index += count;
+        pending = pending.subarray(count * RECORD_BYTES);
+      }
+      if (index === header.recordCount && pending.length > TRAILER_BYTES) {
+        throw new EstbError('trailing_bytes', `The file holds more than the ${header.recordCount} records its header announces; it is damaged or tampered with. Export it again.`);
+      }
+    }
+  } catch (err) {
+    if (err instanceof EstbError) throw err;
+    if (isIoError(err)) {
+      throw new EstbError('file_unreadable', `Cannot read the settlement file (${err.code}); check the path and permissions.`);
+    }
+    throw err;
+  }
+  if (!header) throw new EstbError('too_short', `An .estb file starts with a ${HEADER_BYTES}-byte header; this one has ${pending.length} bytes. Export the file from the Transfer card again.`);
+  if (index < header.recordCount || pending.length < TRAILER_BYTES) {
+    throw new EstbError('truncated', `The file ends early: its header announces ${header.recordCount} records and a MAC, but only ${index} records${index === header.recordCount ? ' and no complete MAC' : ''} arrived. Upload the complete file.`);
+  }
+  if (!sameBytes(mac!.digest(), pending.subarray(0, TRAILER_BYTES))) fileRejections.unshift('file_mac_invalid');
+  yield {
+    kind: 'end',
+    fileAccepted: fileRejections.length === 0,
+    fileRejections,
+    records: index,
+    acceptedRecords: accepted,
+    rejectedRecords: index - accepted,
+  };
+}
+
+export interface EstbSummary {
+  header: EstbHeader;
+  fileAccepted: boolean;
+  fileRejections: FileRejection[];
+  records: number;
+  acceptedRecords: number;
+  rejectedRecords: number;
+  rejectionsByReason: Partial<Record<RecordRejection, number>>;
+}
+
+/** Reads a whole file, handing each record to `onRecord`, and sums up. */
+export async function verifyEstb(
+  source: string | Readable,
+  options: EstbReadOptions,
+  onRecord?: (index: number, record: EstbRecord, verdict: RecordVerdict) => void,
+): Promise<EstbSummary> {
+  let header: EstbHeader | undefined;
+  const byReason: Partial<Record<RecordRejection, number>> = {};
+  for await (const event of readEstb(source, options)) {
+    if (event.kind === 'header') header = event.header;
+    else if (event.kind === 'record') {
+      for (const r of event.verdict.reasons) byReason[r] = (byReason[r] ?? 0) + 1;
+      onRecord?.(event.index, event.record, event.verdict);
+    } else {
+      return { header: header!, ...withoutKind(event), rejectionsByReason: byReason };
+    }
+  }
+  throw new EstbError('truncated', 'The settlement file ended without its MAC.');
+}
+
+function withoutKind<T extends { kind: string }>(event: T): Omit<T, 'kind'> {
+  const { kind: _kind, ...rest } = event;
+  return rest;
+}
+
+/** Checks records a block at a time; remembers, per SAM, the highest sequence number seen. */
+class RecordChecker {
+  readonly #lastSeqBySam = new Map<string, number>();
+  constructor(private readonly options: EstbReadOptions) {}
+
+  check(block: Buffer, count: number): { record: EstbRecord; verdict: RecordVerdict }[] {
+    const { keys, merchant } = this.options;
+    const out: { record: EstbRecord; verdict: RecordVerdict }[] = new Array(count);
+    const bySam = new Map<string, number[]>();
+    for (let i = 0; i < count; i++) {
+      const bytes = block.subarray(i * RECORD_BYTES, (i + 1) * RECORD_BYTES);
+      const record = decodeRecord(bytes);
+      const reasons: RecordRejection[] = [];
+      const csnValid = /^[0-9]{16}$/.test(record.csn) && hasValidLuhn(record.csn);
+      const purseValid = record.purse === 1 || record.purse === 2;
+      if (!csnValid) reasons.push('csn_invalid');
+      if (!purseValid) reasons.push('purse_unknown');
+      if (record.amount === 0n) reasons.push('amount_zero');
+      if (!isZero(bytes, 43, RECORD_BYTES)) reasons.push('padding_not_zero');
+      if (csnValid) {
+        const kp = keys.cardPurchaseKey(record.csn as Csn);
+        const macp = purchaseMacOverFields(kp, record.atc, bytes.subarray(0, PURCHASE_FIELDS_SPAN));
+        if (!sameBytes(macp, record.macp)) reasons.push('purchase_mac_invalid');
+      }
+      const last = this.#lastSeqBySam.get(record.samId);
+      if (last !== undefined && record.samSeq <= last) reasons.push('sam_seq_repeated');
+      else this.#lastSeqBySam.set(record.samId, record.samSeq);
+      if (merchant) {
+        if (!merchant.samIds.has(record.samId)) reasons.push('sam_not_of_merchant');
+        if (record.purse === 2 && !merchant.acceptsFoodVouchers) reasons.push('food_not_accepted');
+      }
+      let group = bySam.get(record.samId);
+      if (!group) bySam.set(record.samId, (group = []));
+      group.push(i);
+      out[i] = { record, verdict: { accepted: false, reasons } };
+    }
+    for (const [samId, indexes] of bySam) {
+      const messages = indexes.map((i) => Buffer.concat([SAM_TAG, block.subarray(i * RECORD_BYTES, i * RECORD_BYTES + SAM_MAC_SPAN)]));
+      const macs = retailMac4Batch(keys.samKey(samId as SamId), messages);
+      indexes.forEach((i, k) => {
+        if (!sameBytes(macs[k], out[i].record.macs)) out[i].verdict.reasons.push('sam_mac_invalid');
+      });
+    }
+    for (const o of out) o.verdict.accepted = o.verdict.reasons.length === 0;
+    return out;
+  }
+}
+
+const SAM_TAG = Buffer.of(0x05);
+
+function isZero(b: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function isIoError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!);
+}

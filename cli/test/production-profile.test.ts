@@ -1,0 +1,198 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client as PgClient } from 'pg';
+import {
+  productionDown,
+  productionStatus,
+  productionUp,
+  readProductionConfig,
+  ProductionConfig,
+  resolveTemporalBinaries,
+  SEARCH_ATTRIBUTES,
+  ServiceError,
+  temporalBinariesCached,
+  PORT_BLOCK_SIZE,
+} from '../services';
+import { ensureTemporalSchemas, temporalDatabaseServer, temporalSchemaDirs } from '../services/production';
+import { echoWorkflow } from './fixtures/echo-workflow';
+import { quietTemporalRuntime } from '../../test-support/temporal';
+
+quietTemporalRuntime();
+
+/** The processes whose command line names this data folder: ours, and nobody else's. */
+function processesOf(dataDir: string): Map<number, string> {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  const found = new Map<number, string>();
+  for (const line of out.split('\n')) {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (m && m[2].includes(dataDir) && !m[2].startsWith('ps ')) found.set(Number(m[1]), m[2]);
+  }
+  return found;
+}
+
+async function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** PostgreSQL, the cluster's block of ports and the Web UI in one run of free ports, away from the shared services. */
+async function freePortRun(length: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 30000);
+    const ports = Array.from({ length }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
+  }
+  throw new Error('no run of free ports found');
+}
+
+function isolatedProductionConfig(dataDir: string, base: number): ProductionConfig {
+  return readProductionConfig({
+    ...process.env,
+    DATABASE_URL: '',
+    PURSEFLOW_DATA_DIR: dataDir,
+    PURSEFLOW_PROD_PG_PORT: String(base),
+    PURSEFLOW_PROD_TEMPORAL_PORT: String(base + 1),
+    PURSEFLOW_PROD_TEMPORAL_UI_PORT: String(base + 1 + PORT_BLOCK_SIZE),
+    PURSEFLOW_READY_TIMEOUT_S: '60',
+  });
+}
+
+describe('purseflow services up --profile production', () => {
+  let dataDir: string;
+  let config: ProductionConfig;
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'purseflow-production-'));
+    // The private cluster runs as the `postgres` user when we are root: it must reach its folder.
+    fs.chmodSync(dataDir, 0o755);
+    config = isolatedProductionConfig(dataDir, await freePortRun(PORT_BLOCK_SIZE + 2));
+    // CI keeps ~/.cache between runs; a fresh machine builds the server once here (about five minutes).
+    if (!temporalBinariesCached(config)) resolveTemporalBinaries(config, (line) => console.log(line));
+  }, 15 * 60_000);
+
+  afterAll(async () => {
+    await productionDown(config);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('starts PostgreSQL, the four Temporal services as four processes, the namespace and the Web UI', async () => {
+    const statuses = await productionUp(config);
+    expect(statuses.map((s) => [s.name, s.state])).toEqual([
+      ['postgresql', 'started'],
+      ['temporal-history', 'started'],
+      ['temporal-matching', 'started'],
+      ['temporal-frontend', 'started'],
+      ['temporal-worker', 'started'],
+      ['temporal-namespace', 'started'],
+      ['temporal-ui', 'started'],
+    ]);
+    const servers = [...processesOf(dataDir).values()].filter((args) => args.includes(' start --service '));
+    expect(servers.map((args) => /--service (\w+)/.exec(args)?.[1]).sort()).toEqual(['frontend', 'history', 'matching', 'worker']);
+    expect(servers.every((args) => args.match(/--service/g)?.length === 1)).toBe(true);
+  }, 120_000);
+
+  it('runs a workflow with our search attributes on a real worker against its frontend', async () => {
+    const address = `127.0.0.1:${config.temporal.frontendPort}`;
+    const taskQueue = `production-profile-${process.pid}`;
+    const nativeConnection = await NativeConnection.connect({ address });
+    const connection = await Connection.connect({ address });
+    try {
+      const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath: require.resolve('./fixtures/echo-workflow') });
+      const client = new Client({ connection, namespace: config.temporal.namespace });
+      const kind = defineSearchAttributeKey('PurseflowKind', SearchAttributeType.KEYWORD);
+      const result = await worker.runUntil(
+        client.workflow.execute(echoWorkflow, { taskQueue, workflowId: taskQueue, args: ['250.00'], typedSearchAttributes: [{ key: kind, value: 'probe' }] }),
+      );
+      expect(result).toBe('echo 250.00');
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: config.temporal.namespace });
+      expect(Object.keys(customAttributes ?? {}).sort()).toEqual(SEARCH_ATTRIBUTES.map(([name]) => name).sort());
+    } finally {
+      await connection.close();
+      await nativeConnection.close();
+    }
+  }, 120_000);
+
+  it('serves the Temporal Web UI against the cluster, with our search attributes', async () => {
+    const response = await fetch(`http://127.0.0.1:${config.ui.port}/api/v1/namespaces/${config.temporal.namespace}/search-attributes`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('PurseflowState');
+    expect((await fetch(`http://127.0.0.1:${config.ui.port}/`)).status).toBe(200);
+  });
+
+  it('a second `up` finds everything running and starts no process', async () => {
+    const before = [...processesOf(dataDir).keys()].sort();
+    const statuses = await productionUp(config);
+    expect(statuses.every((s) => s.state === 'running')).toBe(true);
+    expect([...processesOf(dataDir).keys()].sort()).toEqual(before);
+  }, 60_000);
+
+  it('`up` refuses a port already taken by another program and names the variable to change', async () => {
+    await productionDown(config, ['temporal-ui']);
+    const squatter = net.createServer().listen(config.ui.port, '127.0.0.1');
+    await new Promise((resolve) => squatter.once('listening', resolve));
+    try {
+      const failure = await productionUp(config, ['temporal-ui']).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(ServiceError);
+      expect((failure as ServiceError).code).toBe('port_taken');
+      expect((failure as ServiceError).message).toContain('PURSEFLOW_PROD_TEMPORAL_UI_PORT');
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  }, 30_000);
+
+  it('`down` stops every process of its data folder and leaves none behind', async () => {
+    const statuses = await productionDown(config);
+    expect(statuses.every((s) => s.state === 'stopped')).toBe(true);
+    expect([...processesOf(dataDir).values()]).toEqual([]);
+    expect(productionStatus(config).every((s) => s.state === 'stopped')).toBe(true);
+  }, 60_000);
+});
+
+describe('Temporal\'s schemas on DATABASE_URL\'s server', () => {
+  // The suite's own PostgreSQL plays an existing server; the databases get names of their own and are dropped.
+  const suffix = `${process.pid}_${Date.now()}`;
+  const base = readProductionConfig({ ...process.env, DATABASE_URL: process.env.DATABASE_URL });
+  const config: ProductionConfig = {
+    ...base,
+    temporal: { ...base.temporal, databaseName: `t_temporal_${suffix}`, visibilityDatabaseName: `t_temporal_vis_${suffix}` },
+  };
+  const admin = () => new PgClient({ connectionString: process.env.DATABASE_URL });
+
+  afterAll(async () => {
+    const client = admin();
+    await client.connect();
+    try {
+      for (const name of [config.temporal.databaseName, config.temporal.visibilityDatabaseName]) await client.query(`DROP DATABASE IF EXISTS ${name}`);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('creates both databases and brings their schemas to the server\'s version, twice without harm', async () => {
+    const binaries = resolveTemporalBinaries(config);
+    const server = temporalDatabaseServer(config, 'unused');
+    await ensureTemporalSchemas(config, server, binaries.sql, temporalSchemaDirs(config));
+    await ensureTemporalSchemas(config, server, binaries.sql, temporalSchemaDirs(config));
+    const url = new URL(process.env.DATABASE_URL as string);
+    for (const name of [config.temporal.databaseName, config.temporal.visibilityDatabaseName]) {
+      url.pathname = `/${name}`;
+      const client = new PgClient({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ curr_version: string }>('SELECT curr_version FROM schema_version');
+        expect([name, rows.length, rows[0].curr_version]).toEqual([name, 1, expect.stringMatching(/^1\.\d+$/)]);
+      } finally {
+        await client.end();
+      }
+    }
+  }, 60_000);
+});

@@ -1,0 +1,10 @@
+/**
+ * Read-only face of the ledger: what the portal may import. Nothing here writes.
+ */
+export { getAccountBalance, getAccountBalanceAt, balanceOf, accountBalance, type Balance, type Counters } from './balances';
+export { listAccountTransfers, lookupTransfers, type AccountTransfersFilter, type TransferPage, type TransferKind } from './account-transfers';
+export { lookupAccounts } from '../account-store';
+export { formatAmount } from '../amount';
+export { ACCOUNT_CODES, ACCOUNT_NORMAL_SIDE, type Account, type AccountCode, type NormalSide } from '../account';
+export type { Transfer, TransferInput } from '../transfer';
+export { LedgerError, type LedgerErrorCode } from '../errors';

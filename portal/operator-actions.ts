@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import type { PortalContext } from './context';
+import { PortalError } from './errors';
+import { WorkflowRefusal, type AttentionItem, type OperatorAction } from './ports';
+import type { PortalUser } from './users/user';
+
+/**
+ * What an operator can do with work that waits for a person. Every action goes through the
+ * workflow's update (its validator decides) and is written to the audit trail, refused or not.
+ */
+export const ACTION_LABEL: Record<OperatorAction, string> = {
+  retry: 'Retry now',
+  resolve: 'Resolve with evidence',
+  void: 'Void with evidence',
+  unlock: 'Unlock code entry',
+};
+
+const ACTIONS = Object.keys(ACTION_LABEL) as OperatorAction[];
+const NEEDS_EVIDENCE: ReadonlySet<OperatorAction> = new Set(['resolve', 'void']);
+
+export async function attentionItems(ctx: PortalContext): Promise<readonly AttentionItem[]> {
+  return ctx.workflows.needsAttention();
+}
+
+export interface AuditEntry {
+  readonly at: Date;
+  readonly email: string;
+  readonly action: string;
+  readonly workflowId: string;
+  readonly evidence: string;
+  readonly outcome: string;
+}
+
+export async function applyOperatorAction(
+  ctx: PortalContext,
+  operator: Extract<PortalUser, { role: 'operator' }>,
+  workflowId: string,
+  input: { readonly action?: unknown; readonly evidence?: unknown; readonly updateId?: unknown },
+): Promise<string> {
+  const action = input.action as OperatorAction;
+  if (!ACTIONS.includes(action)) throw new PortalError('input_invalid', `Choose an action: ${ACTIONS.join(', ')}.`, { field: 'action' });
+  const evidence = typeof input.evidence === 'string' ? input.evidence.trim() : '';
+  if (NEEDS_EVIDENCE.has(action) && evidence === '') {
+    throw new PortalError('input_invalid', 'Write the evidence (a confirmation code, a card log record, what the customer showed) before you resolve or void.', { field: 'evidence' });
+  }
+  if (evidence.length > 2000) throw new PortalError('input_invalid', 'Evidence is limited to 2000 characters; keep the essentials.', { field: 'evidence' });
+  const items = await ctx.workflows.needsAttention();
+  const item = items.find((i) => i.workflowId === workflowId);
+  if (!item) throw new PortalError('not_found', 'That item no longer needs attention (someone may have acted on it); reload the list.');
+  if (!item.actions.includes(action)) throw new PortalError('action_refused', `${ACTION_LABEL[action]} is not possible for this item; choose one of the actions listed with it.`, { field: 'action' });
+  const updateId = typeof input.updateId === 'string' && /^[A-Za-z0-9-]{1,80}$/.test(input.updateId) ? input.updateId : randomUUID();
+  try {
+    const outcome = await ctx.workflows.operatorAction(workflowId, action, evidence, operator.email, updateId);
+    await recordAudit(ctx, operator, action, workflowId, evidence, `done: ${outcome}`);
+    return outcome;
+  } catch (err) {
+    if (err instanceof WorkflowRefusal) {
+      await recordAudit(ctx, operator, action, workflowId, evidence, `refused: ${err.message}`);
+      throw new PortalError('action_refused', err.message, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function recordAudit(ctx: PortalContext, operator: PortalUser, action: string, workflowId: string, evidence: string, outcome: string): Promise<void> {
+  await ctx.db('portal_audit').insert({ user_id: operator.id, action, workflow_id: workflowId, evidence, outcome });
+}
+
+export async function auditTrail(ctx: PortalContext, workflowId: string): Promise<readonly AuditEntry[]> {
+  const rows = await ctx.db('portal_audit as a')
+    .join('portal_users as u', 'u.id', 'a.user_id')
+    .where('a.workflow_id', workflowId)
+    .orderBy('a.id')
+    .select<{ at: Date; email: string; action: string; workflow_id: string; evidence: string; outcome: string }[]>('a.at', 'u.email', 'a.action', 'a.workflow_id', 'a.evidence', 'a.outcome');
+  return rows.map((r) => ({ at: r.at, email: r.email, action: r.action, workflowId: r.workflow_id, evidence: r.evidence, outcome: r.outcome }));
+}
+
+export function temporalWorkflowLink(ctx: PortalContext, workflowId: string): string {
+  return `${ctx.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(ctx.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

@@ -1,0 +1,59 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { buildPortal, migratePortal, TemporalParts } from '../index';
+import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
+import { temporalAddress } from '../../test-support/temporal';
+
+/**
+ * The binding to the real Temporal (dev server of `purseflow services up`). No worker runs here:
+ * what is checked is what needs none — reachability, starting a download once per request id,
+ * and who owns it.
+ */
+let database: TestDatabase;
+let connection: Connection;
+let parts: TemporalParts;
+let client: Client;
+beforeAll(async () => {
+  database = await createTestDatabase('portal_temporal');
+  await migratePortal(database.db);
+  connection = await Connection.connect({ address: temporalAddress() });
+  client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  parts = new TemporalParts({ client, db: database.db, taskQueue: `portal-test-${randomUUID()}` });
+});
+afterAll(async () => {
+  await connection?.close();
+  await database?.drop();
+});
+
+test('/readyz answers ready against the real PostgreSQL and Temporal', async () => {
+  const app = await buildPortal({ db: database.db, workflows: parts, ledger: parts, sessionKey: randomBytes(32), logger: false });
+  try {
+    const res = await app.inject('/readyz');
+    expect(res.json()).toEqual({ status: 'ready', checks: { postgres: { ok: true }, temporal: { ok: true } } });
+  } finally {
+    await app.close();
+  }
+});
+
+test('a download started twice with one request id is one workflow, owned by its customer', async () => {
+  const requestId = randomUUID();
+  const request = { requestId, customerId: 'cust-7', csn: '6071000000000019', purse: 'ecash' as const, amountMinor: 2500n, mode: 'offline' as const, readerId: null };
+  const first = await parts.startDownload(request);
+  const second = await parts.startDownload(request);
+  expect(second.downloadId).toBe(first.downloadId);
+  expect(first).toMatchObject({ downloadId: `download-${requestId}`, customerId: 'cust-7', step: 'waiting_for_request_code', finished: false });
+  const rows = await database.db('portal_downloads').where({ request_id: requestId });
+  expect(rows).toHaveLength(1);
+  const description = await client.workflow.getHandle(first.downloadId).describe();
+  expect(description.status.name).toBe('RUNNING');
+  await client.workflow.getHandle(first.downloadId).terminate('portal test cleanup');
+});
+
+test('a download the portal did not start is unknown to it', async () => {
+  expect(await parts.download('download-not-started-here')).toBeNull();
+});
+
+test('what workflows/client does not offer yet answers with a clear error, not with data', async () => {
+  await expect(parts.cardsOf('cust-7')).rejects.toMatchObject({ code: 'workflows_unavailable' });
+  await expect(parts.balancesOf('cust-7')).rejects.toMatchObject({ code: 'workflows_unavailable' });
+});

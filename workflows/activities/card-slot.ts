@@ -1,0 +1,75 @@
+// The one card reader a reader agent holds, and the card session in it. A load's INITIALIZE and
+// CREDIT must reach the card within one power-up (the pending slot lives in the card's RAM, and a
+// SELECT clears it), so the session stays open between activities and every use of the card is
+// serialized here.
+import { EsmartSession, type ApduChannel, type CardInfo } from '../../card-driver';
+
+/** What the slot needs of card-driver's CardReader (PC/SC or ACR30); its CardReader fits as is. */
+export interface SlotReader {
+  readonly name: string;
+  readonly cardPresent: boolean;
+  connect(): Promise<ApduChannel & { readonly open: boolean; disconnect(): Promise<void> }>;
+  close(): Promise<void>;
+  on(event: 'card-inserted' | 'card-removed', listener: () => void): unknown;
+  off(event: 'card-inserted' | 'card-removed', listener: () => void): unknown;
+}
+
+export interface SelectedCard {
+  readonly session: EsmartSession;
+  readonly info: CardInfo;
+}
+
+export class CardSlot {
+  #connection: Awaited<ReturnType<SlotReader['connect']>> | undefined;
+  #selected: SelectedCard | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly readerId: string,
+    readonly reader: SlotReader,
+  ) {
+    // A removed card takes its RAM (and our session) with it.
+    reader.on('card-removed', () => {
+      this.#selected = undefined;
+    });
+  }
+
+  get cardPresent(): boolean {
+    return this.reader.cardPresent;
+  }
+
+  /** The CSN of the card in the reader as last selected, if the session is still open. */
+  get currentCsn(): string | undefined {
+    return this.#connection?.open ? this.#selected?.info.csn : undefined;
+  }
+
+  /** Runs `work` with the card to itself: no other activity or watcher sends APDUs meanwhile. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Powers up (if needed) and SELECTs the application afresh: clears any pending load on the card. */
+  async selectFresh(): Promise<SelectedCard> {
+    if (!this.#connection?.open) {
+      this.#connection = await this.reader.connect();
+    }
+    const session = new EsmartSession(this.#connection);
+    const info = await session.select();
+    this.#selected = { session, info };
+    return this.#selected;
+  }
+
+  /** The session that INITIALIZE LOAD ran in, if the card has not left the reader since. */
+  openSession(): SelectedCard | undefined {
+    return this.#connection?.open ? this.#selected : undefined;
+  }
+
+  async close(): Promise<void> {
+    this.#selected = undefined;
+    await this.#connection?.disconnect().catch(() => undefined);
+    this.#connection = undefined;
+    await this.reader.close();
+  }
+}

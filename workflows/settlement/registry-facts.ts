@@ -1,0 +1,83 @@
+/**
+ * What settlement reads from and writes to the registry's tables, a whole chunk at a time: the
+ * registry's own methods work one card or SAM per call, which would cost a round trip per record.
+ * Written against the registry's schema (workflows/registry/migrations.ts); the shadow-balance
+ * writes follow Registry.recordPurseMovement (one movement row per key, counters incremented).
+ */
+import type { Knex } from 'knex';
+import { Registry } from '../registry';
+import { PURSE_ECASH, purseKey, type CardStanding, type PurseShadow, type SettlementPurse } from './record-verdict';
+
+export interface SettlingMerchant {
+  readonly id: string;
+  readonly foodEligible: boolean;
+  readonly payableAccountId: string;
+}
+
+export async function settlingMerchant(db: Knex, merchantId: string): Promise<SettlingMerchant | undefined> {
+  const row = await db('registry_merchants').where({ id: merchantId }).first('id', 'food_eligible', 'payable_account_id');
+  return row ? { id: row.id, foodEligible: row.food_eligible, payableAccountId: row.payable_account_id } : undefined;
+}
+
+export async function transferCardOwner(db: Knex, transferCardId: string): Promise<string | undefined> {
+  const row = await db('registry_transfer_cards').where({ transfer_card_id: transferCardId }).first('merchant_id');
+  return row?.merchant_id;
+}
+
+export async function samOwners(db: Knex, samIds: readonly string[]): Promise<Map<string, string>> {
+  const rows: { sam_id: string; merchant_id: string }[] = await db('registry_sams').whereIn('sam_id', [...new Set(samIds)]).select('sam_id', 'merchant_id');
+  return new Map(rows.map((r) => [r.sam_id, r.merchant_id]));
+}
+
+export async function cardStandings(db: Knex, csns: readonly string[]): Promise<Map<string, CardStanding>> {
+  const rows: { csn: string; status: string }[] = await db('registry_cards').whereIn('csn', [...new Set(csns)]).select('csn', 'status');
+  return new Map(rows.map((r) => [r.csn, { blocked: r.status !== 'active' }]));
+}
+
+export const purseNameOf = (purse: SettlementPurse): 'ecash' | 'food' => (purse === PURSE_ECASH ? 'ecash' : 'food');
+
+/** Shadow balances of the cards' purses, locked until the transaction ends (in key order, so two chunks never deadlock). */
+export async function lockPurseShadows(trx: Knex.Transaction, csns: readonly string[]): Promise<Map<string, PurseShadow>> {
+  const sorted = [...new Set(csns)].sort();
+  if (sorted.length === 0) return new Map();
+  const { rows } = await trx.raw<{ rows: { csn: string; purse: string; loaded_minor: string; spent_minor: string }[] }>(
+    `SELECT csn, purse, loaded_minor, spent_minor FROM registry_card_purses
+      WHERE csn = ANY(?::text[]) ORDER BY csn, purse FOR UPDATE`,
+    [sorted],
+  );
+  return new Map(rows.map((r) => [purseKey(r.csn, r.purse === 'ecash' ? 1 : 2), { loaded: BigInt(r.loaded_minor), settled: BigInt(r.spent_minor) }]));
+}
+
+export interface SettledPurchase {
+  /** The settlement record's key: `settlement/<batch key>/<record index>`. */
+  readonly key: string;
+  readonly csn: string;
+  readonly purse: SettlementPurse;
+  readonly amount: bigint;
+}
+
+/** Counts accepted purchases into the purses' spent totals, once per record key. */
+export async function recordSettledPurchases(trx: Knex.Transaction, purchases: readonly SettledPurchase[]): Promise<void> {
+  if (purchases.length === 0) return;
+  await trx.raw(
+    `WITH moved AS (
+       INSERT INTO registry_purse_movements (key, csn, purse, kind, amount_minor)
+       SELECT key, csn, purse, 'purchase', amount FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) AS m(key, csn, purse, amount)
+       ON CONFLICT (key) DO NOTHING
+       RETURNING csn, purse, amount_minor
+     ), totals AS (
+       SELECT csn, purse, sum(amount_minor)::bigint AS amount FROM moved GROUP BY csn, purse
+     )
+     UPDATE registry_card_purses p SET spent_minor = p.spent_minor + t.amount
+       FROM totals t WHERE p.csn = t.csn AND p.purse = t.purse`,
+    [purchases.map((p) => p.key), purchases.map((p) => p.csn), purchases.map((p) => purseNameOf(p.purse)), purchases.map((p) => p.amount.toString())],
+  );
+}
+
+export function floatAccountId(purse: SettlementPurse): string {
+  return Registry.platformAccountId(purse === PURSE_ECASH ? 'float_ecash' : 'float_food');
+}
+
+export function bankAccountId(): string {
+  return Registry.platformAccountId('bank');
+}

@@ -1,0 +1,338 @@
+/**
+ * The settlement activities of the server worker. Each takes a batch key and a chunk index (never
+ * records), is idempotent, and reports counts; the records themselves live in settlement_records.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { Transform } from 'node:stream';
+import { heartbeat } from '@temporalio/activity';
+import type { Knex } from 'knex';
+import { isTransferApplied, type Ledger, type TransferInput } from '../../ledger';
+import { EstbError, readEstb, type EstbErrorCode, type KeyStore, type RecordRejection } from '../../card-driver';
+import { TRANSFER_CODE } from '../registry';
+import { decideChunk, PURSE_ECASH, type ChunkContext, type RecordProof, type SettlementPurse } from './record-verdict';
+import { cardStandings, floatAccountId, lockPurseShadows, recordSettledPurchases, samOwners, settlingMerchant, transferCardOwner, type SettlingMerchant } from './registry-facts';
+import { FILE_REJECTION_REASONS, type FileRejectionReason } from './rejection-reasons';
+import { assertSettlement, SettlementError } from './settlement-error';
+import {
+  acceptedByPurse,
+  discardBatch,
+  findBatch,
+  flagOverspends,
+  lockChunkRecords,
+  markStaged,
+  registerBatch,
+  rejectedRecords,
+  settledPairs,
+  stageRecords,
+  verdictCounts,
+  writeVerdicts,
+  type RegisteredBatch,
+  type StagedRecord,
+} from './settlement-store';
+import { RESULT_REJECTIONS_LIMIT, type ChunkRef, type ChunkSummary, type FileVerification, type SettledBatch, type StoredUpload } from './settlement-types';
+import { settlementPendingId, settlementPostId } from './transfer-ids';
+import { payOutMerchant } from './merchant-payout';
+
+export interface SettlementActivityDeps {
+  readonly db: Knex;
+  readonly ledger: Ledger;
+  readonly keys: KeyStore;
+  /** Called while a long file is read; the worker passes Temporal's heartbeat. */
+  readonly heartbeat?: (details?: unknown) => void;
+}
+
+export interface VerifyFileInput {
+  readonly batchKey: string;
+  readonly merchantId: string;
+  readonly transferCardId: string;
+  readonly batchSeq: number;
+  readonly upload: StoredUpload;
+  readonly chunkRecords: number;
+}
+
+// Rows staged per INSERT while the file streams by: large enough to amortise the round trip.
+const STAGE_ROWS = 4000;
+
+/** The first reason card-driver gives, folded into what settlement distinguishes. */
+export function proofOf(reasons: readonly RecordRejection[]): RecordProof {
+  if (reasons.some((r) => r === 'csn_invalid' || r === 'purse_unknown' || r === 'amount_zero' || r === 'padding_not_zero')) return 'malformed_record';
+  if (reasons.includes('sam_mac_invalid')) return 'sam_mac_invalid';
+  if (reasons.includes('purchase_mac_invalid')) return 'card_mac_invalid';
+  if (reasons.includes('sam_seq_repeated')) return 'duplicate_in_file';
+  return 'valid';
+}
+
+export function fileReasonOf(code: EstbErrorCode): FileRejectionReason {
+  switch (code) {
+    case 'file_unreadable':
+      return 'file_unreadable';
+    case 'truncated':
+    case 'trailing_bytes':
+    case 'record_count_mismatch':
+      return 'truncated';
+    case 'too_short':
+    case 'bad_magic':
+    case 'unsupported_version':
+    case 'header_padding':
+    case 'invalid_record':
+      return 'not_an_estb_file';
+  }
+}
+
+const refuse = (reason: FileRejectionReason, detail?: string): FileVerification => ({
+  accepted: false,
+  reason,
+  message: detail ? `${FILE_REJECTION_REASONS[reason]} (${detail})` : FILE_REJECTION_REASONS[reason],
+});
+
+export function chunkRange(batch: RegisteredBatch, chunkIndex: number): { from: number; to: number } {
+  const from = chunkIndex * batch.chunkRecords;
+  assertSettlement(Number.isInteger(chunkIndex) && chunkIndex >= 0 && from < Math.max(batch.recordCount, 1), `chunk ${chunkIndex} lies inside batch ${batch.batchKey}`);
+  return { from, to: Math.min(from + batch.chunkRecords, batch.recordCount) };
+}
+
+export function createSettlementActivities(deps: SettlementActivityDeps) {
+  const { db, ledger, keys } = deps;
+  const beat = deps.heartbeat ?? ((details?: unknown) => heartbeat(details));
+
+  async function stagedBatch(ref: { batchKey: string; merchantId: string }): Promise<RegisteredBatch> {
+    const batch = await findBatch(db, ref.batchKey);
+    assertSettlement(batch, `batch ${ref.batchKey} was registered by verifySettlementFile`);
+    assertSettlement(batch.merchantId === ref.merchantId, `batch ${ref.batchKey} belongs to merchant ${ref.merchantId}`);
+    assertSettlement(batch.stagedRecords === batch.recordCount, `batch ${ref.batchKey} was fully staged before its chunks are decided`);
+    return batch;
+  }
+
+  async function merchantOf(merchantId: string): Promise<SettlingMerchant> {
+    const merchant = await settlingMerchant(db, merchantId);
+    if (!merchant) throw new SettlementError('merchant_unknown', `Merchant ${merchantId} is not enrolled; enrol it (purseflow merchants enrol) before settling its files.`);
+    return merchant;
+  }
+
+  async function applyTransfers(step: string, transfers: TransferInput[]): Promise<void> {
+    if (transfers.length === 0) return;
+    const outcomes = await ledger.createTransfers(transfers);
+    const refused = outcomes.filter((o) => !isTransferApplied(o.result));
+    if (refused.length > 0) {
+      throw new SettlementError(
+        'ledger_refused',
+        `The ledger refused the settlement ${step} ${refused.map((o) => `${o.id}: ${o.result}`).join(', ')}; run purseflow ledger check and check the merchant's and the floats' accounts, then retry the workflow.`,
+      );
+    }
+  }
+
+  return {
+    /**
+     * Reads the whole file once (streaming): checks the header against the upload, the Transfer
+     * card's owner and the file MAC, and stages every record with what the keys say about it.
+     * A refused file leaves nothing behind.
+     */
+    async verifySettlementFile(input: VerifyFileInput): Promise<FileVerification> {
+      assertSettlement(Number.isInteger(input.chunkRecords) && input.chunkRecords > 0, 'chunkRecords is a positive integer');
+      const merchant = await settlingMerchant(db, input.merchantId);
+      if (!merchant) return refuse('unknown_merchant', input.merchantId);
+      const existing = await findBatch(db, input.batchKey);
+      if (existing && existing.fileSha256 !== input.upload.sha256) return refuse('batch_seq_reused', input.batchKey);
+      if (existing && existing.stagedRecords === existing.recordCount) {
+        // Verified and staged by an earlier run (a re-upload after a failed run): reading again proves nothing new.
+        return { accepted: true, batchKey: existing.batchKey, recordCount: existing.recordCount, chunkRecords: existing.chunkRecords };
+      }
+
+      const sha256 = createHash('sha256');
+      const source = fs.createReadStream(input.upload.path, { highWaterMark: 1 << 20 });
+      const hashing = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          sha256.update(chunk);
+          done(null, chunk);
+        },
+      });
+      source.on('error', (err) => hashing.destroy(err));
+      source.pipe(hashing);
+
+      let batch: RegisteredBatch | undefined;
+      let staged: StagedRecord[] = [];
+      let stagedCount = 0;
+      const flush = async (): Promise<void> => {
+        if (!batch || staged.length === 0) return;
+        await stageRecords(db, batch.batchKey, staged);
+        stagedCount += staged.length;
+        staged = [];
+        beat({ stagedRecords: stagedCount });
+      };
+      const refuseAndForget = async (verdict: FileVerification): Promise<FileVerification> => {
+        if (batch) await discardBatch(db, batch.batchKey);
+        return verdict;
+      };
+
+      try {
+        for await (const event of readEstb(hashing, { keys })) {
+          if (event.kind === 'header') {
+            const h = event.header;
+            if (h.transferCardId !== input.transferCardId || h.batchSeq !== input.batchSeq) return refuse('file_changed', 'its header names another batch');
+            const owner = await transferCardOwner(db, h.transferCardId);
+            if (owner === undefined) return refuse('unknown_transfer_card', h.transferCardId);
+            if (owner !== merchant.id) return refuse('transfer_card_of_other_merchant', h.transferCardId);
+            batch = await registerBatch(db, {
+              batchKey: input.batchKey,
+              transferCardId: h.transferCardId,
+              batchSeq: h.batchSeq,
+              merchantId: merchant.id,
+              fileSha256: input.upload.sha256,
+              recordCount: h.recordCount,
+              chunkRecords: input.chunkRecords,
+            });
+            if (batch.fileSha256 !== input.upload.sha256) return refuse('batch_seq_reused', input.batchKey);
+          } else if (event.kind === 'record') {
+            const r = event.record;
+            staged.push({
+              index: event.index,
+              csn: r.csn,
+              atc: r.atc,
+              purse: r.purse,
+              amount: r.amount,
+              balanceAfter: r.balanceAfter,
+              samId: r.samId,
+              samSeq: r.samSeq,
+              time: r.time,
+              proof: proofOf(event.verdict.reasons),
+            });
+            if (staged.length >= STAGE_ROWS) await flush();
+          } else {
+            await flush();
+            if (!event.fileAccepted) return await refuseAndForget(refuse('file_mac_invalid'));
+            if (sha256.digest('hex') !== input.upload.sha256) return await refuseAndForget(refuse('file_changed'));
+            assertSettlement(batch && stagedCount === batch.recordCount, `every record of ${input.batchKey} was staged`);
+            await markStaged(db, batch.batchKey, stagedCount);
+            return { accepted: true, batchKey: batch.batchKey, recordCount: batch.recordCount, chunkRecords: batch.chunkRecords };
+          }
+        }
+      } catch (err) {
+        if (err instanceof EstbError) return await refuseAndForget(refuse(fileReasonOf(err.code), err.message));
+        throw err;
+      } finally {
+        source.destroy();
+      }
+      return await refuseAndForget(refuse('truncated'));
+    },
+
+    /**
+     * Decides the chunk's records once (all in one transaction, with the purses' shadow balances
+     * locked) and reserves its accepted amount per purse: float → merchant payable, pending.
+     */
+    async checkSettlementChunk(ref: ChunkRef): Promise<ChunkSummary> {
+      const batch = await stagedBatch(ref);
+      const merchant = await merchantOf(ref.merchantId);
+      const { from, to } = chunkRange(batch, ref.chunkIndex);
+
+      await db.transaction(async (trx) => {
+        const rows = await lockChunkRecords(trx, batch.batchKey, from, to);
+        assertSettlement(rows.length === to - from, `chunk ${ref.chunkIndex} of ${batch.batchKey} has all its ${to - from} records staged`);
+        const decided = rows.filter((r) => r.decided).length;
+        if (decided === rows.length) return; // decided by an earlier attempt
+        assertSettlement(decided === 0, `chunk ${ref.chunkIndex} of ${batch.batchKey} is decided all at once`);
+
+        const [sams, cards, pairs] = await Promise.all([
+          samOwners(trx, rows.map((r) => r.samId)),
+          cardStandings(trx, rows.map((r) => r.csn)),
+          settledPairs(trx, rows),
+        ]);
+        const purses = await lockPurseShadows(trx, rows.filter((r) => cards.has(r.csn)).map((r) => r.csn));
+        const context: ChunkContext = {
+          batchKey: batch.batchKey,
+          merchant: { id: merchant.id, foodEligible: merchant.foodEligible },
+          samOwners: sams,
+          cards,
+          settledCardAtc: pairs.cardAtc,
+          settledSamSeq: pairs.samSeq,
+          purses,
+        };
+        const decision = decideChunk(rows, context);
+        await writeVerdicts(trx, batch.batchKey, decision.verdicts);
+        const byIndex = new Map(rows.map((r) => [r.index, r]));
+        const accepted = decision.verdicts.filter((v) => v.accepted).map((v) => byIndex.get(v.index)!);
+        await recordSettledPurchases(
+          trx,
+          accepted.map((r) => ({ key: `settlement/${batch.batchKey}/${r.index}`, csn: r.csn, purse: r.purse as SettlementPurse, amount: r.amount })),
+        );
+        const overspent = decision.verdicts.filter((v) => !v.accepted && v.reason === 'card_overspent').map((v) => byIndex.get(v.index)!);
+        await flagOverspends(trx, batch.batchKey, overspent);
+      });
+
+      const amounts = await acceptedByPurse(db, batch.batchKey, from, to);
+      await applyTransfers(
+        'reservation',
+        [...amounts].map(([purse, amount]) => ({
+          id: settlementPendingId(batch.batchKey, ref.chunkIndex, purse),
+          debitAccountId: floatAccountId(purse),
+          creditAccountId: merchant.payableAccountId,
+          amount,
+          code: purse === PURSE_ECASH ? TRANSFER_CODE.settlementEcash : TRANSFER_CODE.settlementFood,
+          flags: { pending: true },
+          userData: `settlement/${batch.batchKey}/${ref.chunkIndex}`,
+        })),
+      );
+      const counts = await verdictCounts(db, batch.batchKey, from, to);
+      assertSettlement(counts.undecided === 0, `chunk ${ref.chunkIndex} of ${batch.batchKey} left no record undecided`);
+      return { chunkIndex: ref.chunkIndex, records: to - from, accepted: counts.accepted, rejected: counts.rejected };
+    },
+
+    /** Posts the chunk's reservations in full. */
+    async postSettlementChunk(ref: ChunkRef): Promise<void> {
+      const batch = await stagedBatch(ref);
+      const { from, to } = chunkRange(batch, ref.chunkIndex);
+      const amounts = await acceptedByPurse(db, batch.batchKey, from, to);
+      await applyTransfers(
+        'post',
+        [...amounts.keys()].map((purse) => ({
+          id: settlementPostId(batch.batchKey, ref.chunkIndex, purse),
+          pendingId: settlementPendingId(batch.batchKey, ref.chunkIndex, purse),
+          flags: { postPendingTransfer: true },
+        })),
+      );
+    },
+
+    /** The batch's outcome from the database: counts per reason, amounts per purse, the first rejections. */
+    async summarizeSettlement(ref: { batchKey: string; merchantId: string }): Promise<SettledBatch> {
+      const batch = await stagedBatch(ref);
+      const counts = await verdictCounts(db, batch.batchKey);
+      assertSettlement(counts.undecided === 0, `batch ${batch.batchKey} is fully decided before it is summarised`);
+      const amounts = await acceptedByPurse(db, batch.batchKey, 0, batch.recordCount);
+      const rejections = await rejectedRecords(db, batch.batchKey, { limit: RESULT_REJECTIONS_LIMIT + 1 });
+      return {
+        outcome: 'settled',
+        batchKey: batch.batchKey,
+        merchantId: batch.merchantId,
+        records: batch.recordCount,
+        accepted: counts.accepted,
+        rejected: counts.rejected,
+        rejectedByReason: counts.rejectedByReason,
+        settledMinor: { ecash: (amounts.get(1) ?? 0n).toString(), food: (amounts.get(2) ?? 0n).toString() },
+        rejections: rejections.slice(0, RESULT_REJECTIONS_LIMIT),
+        moreRejections: rejections.length > RESULT_REJECTIONS_LIMIT,
+      };
+    },
+
+    /** merchant_payable → bank, once per reference; amounts in minor units as decimal strings. */
+    async payOutMerchant(request: { merchantId: string; reference: string; amountMinor?: string }): Promise<PayoutPayload> {
+      if (request.amountMinor !== undefined && !/^[1-9][0-9]*$/.test(request.amountMinor)) {
+        throw new SettlementError('invalid_argument', `A payout amount is a positive whole number of minor units; got ${JSON.stringify(request.amountMinor)}.`);
+      }
+      const payout = await payOutMerchant(
+        { db, ledger },
+        { merchantId: request.merchantId, reference: request.reference, amountMinor: request.amountMinor === undefined ? undefined : BigInt(request.amountMinor) },
+      );
+      return { ...payout, amountMinor: payout.amountMinor.toString() };
+    },
+  };
+}
+
+export interface PayoutPayload {
+  readonly merchantId: string;
+  readonly reference: string;
+  readonly transferId: string;
+  readonly outcome: 'paid' | 'already_paid' | 'nothing_to_pay';
+  readonly amountMinor: string;
+}
+
+export type SettlementActivities = ReturnType<typeof createSettlementActivities>;

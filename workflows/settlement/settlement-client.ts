@@ -1,0 +1,110 @@
+/**
+ * Starting and following a settlement from a client (the CLI, the portal): the same code for both.
+ * The client reads the file's header to name the workflow, so uploading the same file twice finds
+ * the first run and its result instead of settling again.
+ */
+import * as fs from 'node:fs';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { settlementWorkflowId } from './batch-identity';
+import { SettlementError } from './settlement-error';
+import { FILE_REJECTED_FAILURE, settlementProgressQuery, type RejectedFile, type SettlementInput, type SettlementResult, type StoredUpload } from './settlement-types';
+import type { SettlementWorkflow } from './settlement-workflow';
+import { storeUpload } from './upload-store';
+
+export interface SettlementUploadOptions {
+  readonly merchantId: string;
+  /** The `.estb` file as exported from the Transfer card. */
+  readonly file: string;
+  /** Where uploads are kept for the worker to read (shared with the worker's machine). */
+  readonly uploadDir: string;
+  /** The server worker's task queue. */
+  readonly taskQueue: string;
+  readonly chunkRecords?: number;
+  readonly chunksPerRun?: number;
+}
+
+export interface StartedSettlement {
+  readonly workflowId: string;
+  /** False when this file was uploaded before: the handle follows the first upload's run. */
+  readonly started: boolean;
+  /** The run this upload started (continued-as-new runs follow it); absent when it found an earlier upload. */
+  readonly firstExecutionRunId?: string;
+  readonly handle: WorkflowHandle<typeof SettlementWorkflow>;
+}
+
+// Only what names the workflow is read here (spec 4.5: "ESTB", version, Transfer card id, batch
+// seq); the worker verifies the whole file with card-driver's reader, header included, and refuses
+// it if these bytes lied. The client stays free of card-driver (and of its native reader modules).
+const ESTB_MAGIC = 'ESTB';
+const ESTB_VERSION = 0x01;
+const NAMING_BYTES = 17;
+
+async function readBatchIdentity(upload: StoredUpload): Promise<{ transferCardId: string; batchSeq: number }> {
+  const fd = await fs.promises.open(upload.path, 'r');
+  try {
+    const head = Buffer.alloc(NAMING_BYTES);
+    const { bytesRead } = await fd.read(head, 0, NAMING_BYTES, 0);
+    if (bytesRead < NAMING_BYTES || head.toString('latin1', 0, 4) !== ESTB_MAGIC || head[4] !== ESTB_VERSION) {
+      throw new SettlementError('not_an_estb_file', `${upload.path} is not an .estb settlement file (version 01); upload the file exported from the Transfer card.`);
+    }
+    return { transferCardId: head.toString('hex', 5, 13).toUpperCase(), batchSeq: head.readUInt32BE(13) };
+  } finally {
+    await fd.close();
+  }
+}
+
+/**
+ * Stores the file and starts its SettlementWorkflow, or attaches to the one already started for
+ * the same Transfer card batch. A file that is not `.estb` at all is refused here (SettlementError).
+ */
+export async function uploadSettlementFile(client: Client, options: SettlementUploadOptions): Promise<StartedSettlement> {
+  const upload = await storeUpload(options.file, options.uploadDir, '.estb');
+  const header = await readBatchIdentity(upload);
+  const input: SettlementInput = {
+    merchantId: options.merchantId,
+    transferCardId: header.transferCardId,
+    batchSeq: header.batchSeq,
+    upload,
+    chunkRecords: options.chunkRecords,
+    chunksPerRun: options.chunksPerRun,
+  };
+  const workflowId = settlementWorkflowId(header);
+  try {
+    const handle = await client.workflow.start<typeof SettlementWorkflow>('SettlementWorkflow', {
+      workflowId,
+      taskQueue: options.taskQueue,
+      args: [input],
+      // A completed settlement is final; a refused file (a failed run) may be uploaded again corrected.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    return { workflowId, started: true, firstExecutionRunId: handle.firstExecutionRunId, handle };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { workflowId, started: false, handle: client.workflow.getHandle<typeof SettlementWorkflow>(workflowId) };
+  }
+}
+
+/** The typed outcome of a settlement run: a whole-file rejection comes back as a value, not a throw. */
+export async function settlementOutcome(handle: WorkflowHandle<typeof SettlementWorkflow>): Promise<SettlementResult> {
+  try {
+    return await handle.result();
+  } catch (err) {
+    const rejected = rejectedFileOf(err);
+    if (rejected) return rejected;
+    throw err;
+  }
+}
+
+function rejectedFileOf(err: unknown): RejectedFile | undefined {
+  if (!(err instanceof WorkflowFailedError)) return undefined;
+  const cause = err.cause;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== FILE_REJECTED_FAILURE) return undefined;
+  const [details] = cause.details ?? [];
+  return details as RejectedFile;
+}
+
+export function settlementProgress(handle: WorkflowHandle<typeof SettlementWorkflow>) {
+  return handle.query(settlementProgressQuery);
+}

@@ -1,0 +1,269 @@
+/**
+ * Settlement's rows: the batch, its records (staged while the file is read, decided chunk by chunk)
+ * and the overspend flags. Every write is idempotent, so a retried activity changes nothing twice.
+ */
+import type { Knex } from 'knex';
+import type { RecordRejectionReason } from './rejection-reasons';
+import { assertSettlement } from './settlement-error';
+import type { PurchaseRecordView, RecordProof, RecordVerdict, SettlementPurse } from './record-verdict';
+
+export interface BatchRegistration {
+  readonly batchKey: string;
+  readonly transferCardId: string;
+  readonly batchSeq: number;
+  readonly merchantId: string;
+  readonly fileSha256: string;
+  readonly recordCount: number;
+  readonly chunkRecords: number;
+}
+
+export interface RegisteredBatch extends BatchRegistration {
+  readonly stagedRecords: number;
+}
+
+interface BatchRow {
+  batch_key: string;
+  transfer_card_id: string;
+  batch_seq: string;
+  merchant_id: string;
+  file_sha256: string;
+  record_count: number;
+  chunk_records: number;
+  staged_records: number;
+}
+
+function toBatch(r: BatchRow): RegisteredBatch {
+  return {
+    batchKey: r.batch_key,
+    transferCardId: r.transfer_card_id,
+    batchSeq: Number(r.batch_seq),
+    merchantId: r.merchant_id,
+    fileSha256: r.file_sha256,
+    recordCount: r.record_count,
+    chunkRecords: r.chunk_records,
+    stagedRecords: r.staged_records,
+  };
+}
+
+/** Registers a batch once; a later registration of the same file finds the first one (and its chunk size). */
+export async function registerBatch(db: Knex, reg: BatchRegistration): Promise<RegisteredBatch> {
+  await db('settlement_batches')
+    .insert({
+      batch_key: reg.batchKey,
+      transfer_card_id: reg.transferCardId,
+      batch_seq: reg.batchSeq,
+      merchant_id: reg.merchantId,
+      file_sha256: reg.fileSha256,
+      record_count: reg.recordCount,
+      chunk_records: reg.chunkRecords,
+    })
+    .onConflict('batch_key')
+    .ignore();
+  const batch = await findBatch(db, reg.batchKey);
+  assertSettlement(batch, `batch ${reg.batchKey} exists right after its registration`);
+  return batch;
+}
+
+export async function findBatch(db: Knex, batchKey: string): Promise<RegisteredBatch | undefined> {
+  const row = await db<BatchRow>('settlement_batches').where({ batch_key: batchKey }).first();
+  return row ? toBatch(row) : undefined;
+}
+
+export interface StagedRecord {
+  readonly index: number;
+  readonly csn: string;
+  readonly atc: number;
+  readonly purse: number;
+  readonly amount: bigint;
+  readonly balanceAfter: bigint;
+  readonly samId: string;
+  readonly samSeq: number;
+  /** Unix seconds. */
+  readonly time: number;
+  readonly proof: RecordProof;
+}
+
+/** Stages records read from the file; records already there (a retried read) are left as they are. */
+export async function stageRecords(db: Knex, batchKey: string, records: readonly StagedRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await db.raw(
+    `INSERT INTO settlement_records (batch_key, record_index, csn, atc, purse, amount_minor, balance_after_minor, sam_id, sam_seq, purchased_at, proof)
+     SELECT ?, i, csn, atc, purse, amount, balance, sam_id, sam_seq, to_timestamp(t), proof
+       FROM unnest(?::int[], ?::text[], ?::int[], ?::smallint[], ?::bigint[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[])
+         AS r(i, csn, atc, purse, amount, balance, sam_id, sam_seq, t, proof)
+     ON CONFLICT (batch_key, record_index) DO NOTHING`,
+    [
+      batchKey,
+      records.map((r) => r.index),
+      records.map((r) => r.csn),
+      records.map((r) => r.atc),
+      records.map((r) => r.purse),
+      records.map((r) => r.amount.toString()),
+      records.map((r) => r.balanceAfter.toString()),
+      records.map((r) => r.samId),
+      records.map((r) => r.samSeq),
+      records.map((r) => r.time),
+      records.map((r) => r.proof),
+    ],
+  );
+}
+
+export async function markStaged(db: Knex, batchKey: string, stagedRecords: number): Promise<void> {
+  await db('settlement_batches').where({ batch_key: batchKey }).update({ staged_records: stagedRecords });
+}
+
+/**
+ * Forgets a batch whose file was refused whole (bad MAC, truncated): nothing of it was decided, and
+ * a genuine export of the same batch must be able to register afresh.
+ */
+export async function discardBatch(db: Knex, batchKey: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    const decided = await trx('settlement_records').where({ batch_key: batchKey }).whereNotNull('verdict').count<{ count: string }[]>({ count: '*' });
+    assertSettlement(Number(decided[0].count) === 0, `a refused file's batch ${batchKey} has no decided record`);
+    await trx('settlement_records').where({ batch_key: batchKey }).delete();
+    await trx('settlement_batches').where({ batch_key: batchKey }).delete();
+  });
+}
+
+export interface ChunkRow extends PurchaseRecordView {
+  readonly decided: boolean;
+}
+
+/** The chunk's records, locked for the deciding transaction. */
+export async function lockChunkRecords(trx: Knex.Transaction, batchKey: string, from: number, to: number): Promise<ChunkRow[]> {
+  const rows: { record_index: number; csn: string; atc: number; purse: number; amount_minor: string; sam_id: string; sam_seq: string; proof: RecordProof; verdict: string | null }[] =
+    await trx('settlement_records')
+      .where({ batch_key: batchKey })
+      .andWhere('record_index', '>=', from)
+      .andWhere('record_index', '<', to)
+      .orderBy('record_index')
+      .forUpdate()
+      .select('record_index', 'csn', 'atc', 'purse', 'amount_minor', 'sam_id', 'sam_seq', 'proof', 'verdict');
+  return rows.map((r) => ({
+    index: r.record_index,
+    csn: r.csn,
+    atc: r.atc,
+    purse: r.purse,
+    amount: BigInt(r.amount_minor),
+    samId: r.sam_id,
+    samSeq: Number(r.sam_seq),
+    proof: r.proof,
+    decided: r.verdict !== null,
+  }));
+}
+
+/** Accepted records elsewhere that already hold a (CSN, ATC) or (SAM id, SAM seq) pair of the chunk. */
+export async function settledPairs(
+  trx: Knex.Transaction,
+  records: readonly PurchaseRecordView[],
+): Promise<{ cardAtc: Map<string, string>; samSeq: Map<string, string> }> {
+  const cardAtc = new Map<string, string>();
+  const samSeq = new Map<string, string>();
+  if (records.length === 0) return { cardAtc, samSeq };
+  const byCard = await trx.raw<{ rows: { csn: string; atc: number; batch_key: string }[] }>(
+    `SELECT s.csn, s.atc, s.batch_key FROM settlement_records s
+       JOIN unnest(?::text[], ?::int[]) AS q(csn, atc) ON s.csn = q.csn AND s.atc = q.atc
+      WHERE s.verdict = 'accepted'`,
+    [records.map((r) => r.csn), records.map((r) => r.atc)],
+  );
+  for (const r of byCard.rows) cardAtc.set(`${r.csn}:${r.atc}`, r.batch_key);
+  const bySam = await trx.raw<{ rows: { sam_id: string; sam_seq: string; batch_key: string }[] }>(
+    `SELECT s.sam_id, s.sam_seq, s.batch_key FROM settlement_records s
+       JOIN unnest(?::text[], ?::bigint[]) AS q(sam_id, sam_seq) ON s.sam_id = q.sam_id AND s.sam_seq = q.sam_seq
+      WHERE s.verdict = 'accepted'`,
+    [records.map((r) => r.samId), records.map((r) => r.samSeq)],
+  );
+  for (const r of bySam.rows) samSeq.set(`${r.sam_id}:${Number(r.sam_seq)}`, r.batch_key);
+  return { cardAtc, samSeq };
+}
+
+export async function writeVerdicts(trx: Knex.Transaction, batchKey: string, verdicts: readonly RecordVerdict[]): Promise<void> {
+  if (verdicts.length === 0) return;
+  await trx.raw(
+    `UPDATE settlement_records s SET verdict = v.verdict, reason = NULLIF(v.reason, '')
+       FROM unnest(?::int[], ?::text[], ?::text[]) AS v(i, verdict, reason)
+      WHERE s.batch_key = ? AND s.record_index = v.i AND s.verdict IS NULL`,
+    [verdicts.map((v) => v.index), verdicts.map((v) => (v.accepted ? 'accepted' : 'rejected')), verdicts.map((v) => (v.accepted ? '' : v.reason)), batchKey],
+  );
+}
+
+export async function flagOverspends(trx: Knex.Transaction, batchKey: string, records: readonly PurchaseRecordView[]): Promise<void> {
+  if (records.length === 0) return;
+  await trx('settlement_overspend_flags')
+    .insert(records.map((r) => ({ batch_key: batchKey, record_index: r.index, csn: r.csn, purse: r.purse, amount_minor: r.amount.toString() })))
+    .onConflict(['batch_key', 'record_index'])
+    .ignore();
+}
+
+/** Minor units accepted per purse among records [from, to): the amounts the chunk's transfers move. */
+export async function acceptedByPurse(db: Knex, batchKey: string, from: number, to: number): Promise<Map<SettlementPurse, bigint>> {
+  const { rows } = await db.raw<{ rows: { purse: number; amount: string }[] }>(
+    `SELECT purse, sum(amount_minor)::text AS amount FROM settlement_records
+      WHERE batch_key = ? AND verdict = 'accepted' AND record_index >= ? AND record_index < ?
+      GROUP BY purse ORDER BY purse`,
+    [batchKey, from, to],
+  );
+  return new Map(rows.map((r) => [r.purse as SettlementPurse, BigInt(r.amount)]));
+}
+
+export interface VerdictCounts {
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly undecided: number;
+  readonly rejectedByReason: Partial<Record<RecordRejectionReason, number>>;
+}
+
+export async function verdictCounts(db: Knex, batchKey: string, from = 0, to = 2 ** 31 - 1): Promise<VerdictCounts> {
+  const { rows } = await db.raw<{ rows: { verdict: string | null; reason: RecordRejectionReason | null; n: string }[] }>(
+    `SELECT verdict, reason, count(*)::text AS n FROM settlement_records
+      WHERE batch_key = ? AND record_index >= ? AND record_index < ?
+      GROUP BY verdict, reason`,
+    [batchKey, from, to],
+  );
+  let accepted = 0;
+  let rejected = 0;
+  let undecided = 0;
+  const rejectedByReason: Partial<Record<RecordRejectionReason, number>> = {};
+  for (const r of rows) {
+    const n = Number(r.n);
+    if (r.verdict === 'accepted') accepted += n;
+    else if (r.verdict === 'rejected' && r.reason) {
+      rejected += n;
+      rejectedByReason[r.reason] = (rejectedByReason[r.reason] ?? 0) + n;
+    } else undecided += n;
+  }
+  return { accepted, rejected, undecided, rejectedByReason };
+}
+
+export interface RejectedRecord {
+  readonly index: number;
+  readonly reason: RecordRejectionReason;
+  readonly csn: string;
+  readonly atc: number;
+  readonly purse: number;
+  /** Minor units as a decimal string (Temporal payloads carry no bigint). */
+  readonly amountMinor: string;
+  readonly samId: string;
+  readonly samSeq: number;
+}
+
+/** Rejected records of a batch in file order, a page at a time (the portal lists them). */
+export async function rejectedRecords(db: Knex, batchKey: string, page: { afterIndex?: number; limit: number }): Promise<RejectedRecord[]> {
+  const rows: { record_index: number; reason: RecordRejectionReason; csn: string; atc: number; purse: number; amount_minor: string; sam_id: string; sam_seq: string }[] =
+    await db('settlement_records')
+      .where({ batch_key: batchKey, verdict: 'rejected' })
+      .andWhere('record_index', '>', page.afterIndex ?? -1)
+      .orderBy('record_index')
+      .limit(page.limit)
+      .select('record_index', 'reason', 'csn', 'atc', 'purse', 'amount_minor', 'sam_id', 'sam_seq');
+  return rows.map((r) => ({
+    index: r.record_index,
+    reason: r.reason,
+    csn: r.csn,
+    atc: r.atc,
+    purse: r.purse,
+    amountMinor: r.amount_minor,
+    samId: r.sam_id,
+    samSeq: Number(r.sam_seq),
+  }));
+}

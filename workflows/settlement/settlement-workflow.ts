@@ -1,0 +1,126 @@
+/**
+ * SettlementWorkflow (design.md): verify the `.estb` file, decide every record chunk by chunk
+ * (reserving each chunk's accepted amount as a pending transfer float → merchant payable), then
+ * post every chunk's reservation, and end with a per-reason account of the rejected records.
+ * Named `settlement-<Transfer card id>-<batch seq>`, so uploading the same file again finds this
+ * run. Records never enter the history: activities take a chunk index and return counts.
+ */
+import {
+  ApplicationFailure,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import type { SettlementActivities } from './settlement-activities';
+import {
+  FILE_REJECTED_FAILURE,
+  settlementProgressQuery,
+  type RejectedFile,
+  type SettlementInput,
+  type SettlementPhase,
+  type SettlementResult,
+} from './settlement-types';
+import { batchKeyOf } from './batch-identity';
+
+const PURSEFLOW_KIND = defineSearchAttributeKey('PurseflowKind', 'KEYWORD');
+const PURSEFLOW_STATE = defineSearchAttributeKey('PurseflowState', 'KEYWORD');
+const MERCHANT_ID = defineSearchAttributeKey('MerchantId', 'KEYWORD');
+
+export const DEFAULT_CHUNK_RECORDS = 5000;
+export const DEFAULT_CHUNKS_PER_RUN = 200;
+
+// Reading and staging a large file takes a while; the heartbeat says the reader is alive.
+const fileActivities = proxyActivities<SettlementActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['SettlementError'] },
+});
+
+// Chunk steps are idempotent (verdict rows written once, transfer ids named by chunk): retrying is safe.
+const chunkActivities = proxyActivities<SettlementActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['SettlementError'] },
+});
+
+export async function SettlementWorkflow(input: SettlementInput): Promise<SettlementResult> {
+  const batchKey = batchKeyOf(input);
+  const progress = {
+    phase: 'verifying' as SettlementPhase,
+    records: input.resume?.recordCount ?? 0,
+    chunkCount: 0,
+    chunksChecked: 0,
+    chunksPosted: 0,
+    accepted: 0,
+    rejected: 0,
+  };
+  setHandler(settlementProgressQuery, () => ({ ...progress }));
+  const enter = (phase: SettlementPhase): void => {
+    progress.phase = phase;
+    upsertSearchAttributes([
+      { key: PURSEFLOW_KIND, value: 'settlement' },
+      { key: MERCHANT_ID, value: input.merchantId },
+      { key: PURSEFLOW_STATE, value: phase },
+    ]);
+  };
+
+  let resume = input.resume;
+  if (!resume) {
+    enter('verifying');
+    const verification = await fileActivities.verifySettlementFile({
+      batchKey,
+      merchantId: input.merchantId,
+      transferCardId: input.transferCardId,
+      batchSeq: input.batchSeq,
+      upload: input.upload,
+      chunkRecords: input.chunkRecords ?? DEFAULT_CHUNK_RECORDS,
+    });
+    if (!verification.accepted) {
+      enter('file_rejected');
+      const rejected: RejectedFile = { outcome: 'file_rejected', batchKey, merchantId: input.merchantId, reason: verification.reason, message: verification.message };
+      // A failed run (not a completed one) lets the merchant upload a corrected export under the same id.
+      throw ApplicationFailure.create({ type: FILE_REJECTED_FAILURE, message: verification.message, nonRetryable: true, details: [rejected] });
+    }
+    resume = { batchKey, recordCount: verification.recordCount, chunkRecords: verification.chunkRecords, phase: 'checking', nextChunk: 0 };
+  }
+
+  const chunkCount = Math.ceil(resume.recordCount / resume.chunkRecords);
+  const chunksPerRun = input.chunksPerRun ?? DEFAULT_CHUNKS_PER_RUN;
+  progress.records = resume.recordCount;
+  progress.chunkCount = chunkCount;
+  let stepsThisRun = 0;
+  const continueIfLong = async (phase: 'checking' | 'posting', nextChunk: number): Promise<void> => {
+    if (++stepsThisRun < chunksPerRun || nextChunk >= chunkCount) return;
+    await continueAsNew<typeof SettlementWorkflow>({ ...input, resume: { ...resume!, phase, nextChunk } });
+  };
+
+  if (resume.phase === 'checking') {
+    enter('checking');
+    progress.chunksChecked = resume.nextChunk;
+    for (let chunkIndex = resume.nextChunk; chunkIndex < chunkCount; chunkIndex++) {
+      const summary = await chunkActivities.checkSettlementChunk({ batchKey, merchantId: input.merchantId, chunkIndex });
+      progress.chunksChecked = chunkIndex + 1;
+      progress.accepted += summary.accepted;
+      progress.rejected += summary.rejected;
+      await continueIfLong('checking', chunkIndex + 1);
+    }
+    resume = { ...resume, phase: 'posting', nextChunk: 0 };
+  } else {
+    progress.chunksChecked = chunkCount;
+  }
+
+  enter('posting');
+  progress.chunksPosted = resume.nextChunk;
+  for (let chunkIndex = resume.nextChunk; chunkIndex < chunkCount; chunkIndex++) {
+    await chunkActivities.postSettlementChunk({ batchKey, merchantId: input.merchantId, chunkIndex });
+    progress.chunksPosted = chunkIndex + 1;
+    await continueIfLong('posting', chunkIndex + 1);
+  }
+
+  const result = await chunkActivities.summarizeSettlement({ batchKey, merchantId: input.merchantId });
+  progress.accepted = result.accepted;
+  progress.rejected = result.rejected;
+  enter('settled');
+  return result;
+}

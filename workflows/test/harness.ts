@@ -1,0 +1,98 @@
+// What the workflows' test files share: a database of their own with the ledger and the registry
+// migrated, a Temporal connection, the workflow bundle (once per file), a server worker on a task
+// queue of their own, and money/ledger assertions. Real services only.
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
+import { quietTemporalRuntime, temporalAddress } from '../../test-support/temporal';
+import { checkLedgerInvariants, createLedger, migrateLedger, type Ledger } from '../../ledger';
+import { csnWithCheckDigit, testKeyStore, type Csn, type IssuerKeyStore } from '../../card-driver';
+import { migrateRegistry, Registry } from '../registry';
+import { bundleWorkflows, createServerWorker } from '../worker/server-worker';
+import { DownloadClient } from '../client';
+
+export interface Harness {
+  readonly db: TestDatabase;
+  readonly ledger: Ledger;
+  readonly registry: Registry;
+  readonly keys: IssuerKeyStore;
+  readonly nativeConnection: NativeConnection;
+  readonly client: Client;
+  readonly downloads: DownloadClient;
+  readonly taskQueue: string;
+  readonly serverWorker: Worker;
+  /** Stops the worker, closes the connections, drops the database. */
+  close(): Promise<void>;
+}
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+let csnCounter = Number.parseInt(randomBytes(3).toString('hex'), 16);
+/** A fresh CSN with a valid Luhn digit, so that test files never share cards. */
+export function freshCsn(): Csn {
+  csnCounter += 1;
+  return csnWithCheckDigit(`6071${String(csnCounter).padStart(11, '0')}`);
+}
+
+export async function startHarness(name: string): Promise<Harness> {
+  quietTemporalRuntime();
+  const db = await createTestDatabase(name);
+  await migrateLedger(db.db);
+  await migrateRegistry(db.db);
+  const ledger = createLedger(db.db);
+  const registry = new Registry({ knex: db.db, ledger });
+  await registry.ensurePlatformAccounts();
+  const keys = testKeyStore();
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
+  const connection = await Connection.connect({ address: temporalAddress() });
+  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  const taskQueue = uniqueId(`wf-${name}`);
+  const serverWorker = await createServerWorker({ connection: nativeConnection, taskQueue, knex: db.db, ledger, keys, workflowBundle: await bundleWorkflows() });
+  const running = serverWorker.run();
+  return {
+    db,
+    ledger,
+    registry,
+    keys,
+    nativeConnection,
+    client,
+    downloads: new DownloadClient(client, taskQueue),
+    taskQueue,
+    serverWorker,
+    async close() {
+      serverWorker.shutdown();
+      await running;
+      await ledger.close();
+      await connection.close();
+      await nativeConnection.close();
+      await db.drop();
+    },
+  };
+}
+
+/** A customer with money in both accounts and a card issued to them. */
+export async function customerWithCard(h: Harness, funds: { cash?: string; food?: string } = {}): Promise<{ customerId: string; csn: Csn }> {
+  const customerId = uniqueId('cust');
+  await h.registry.enrolCustomer({ id: customerId, name: `Customer ${customerId}` });
+  if (funds.cash) await h.registry.deposit({ depositId: uniqueId('dep'), customerId, amount: funds.cash });
+  if (funds.food) await h.registry.issueFoodVoucher({ voucherId: uniqueId('fv'), customerId, amount: funds.food });
+  const csn = freshCsn();
+  await h.registry.issueCard({ csn, customerId });
+  return { customerId, csn };
+}
+
+/** Available and pending on the customer's account of a purse, in minor units. */
+export async function customerBalance(h: Harness, customerId: string, purse: 'ecash' | 'food'): Promise<{ posted: bigint; pending: bigint; available: bigint }> {
+  const customer = await h.registry.customer(customerId);
+  const [account] = await h.ledger.lookupAccounts([purse === 'ecash' ? customer.cashAccountId : customer.foodAccountId]);
+  const posted = account.creditsPosted - account.debitsPosted;
+  return { posted, pending: account.debitsPending, available: posted - account.debitsPending };
+}
+
+export async function expectLedgerConsistent(h: Harness): Promise<void> {
+  const violations = await checkLedgerInvariants(h.db.db);
+  expect(violations).toEqual([]);
+}

@@ -1,0 +1,64 @@
+// The server worker: every workflow, plus the activities that need the database and the keys.
+// Reader activities never run here; they run in the reader agent on the PC that holds the reader.
+import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import type { Knex } from 'knex';
+import type { Ledger } from '../../ledger';
+import type { KeyStore } from '../../card-driver';
+import { Registry } from '../registry';
+import { createServerActivities } from '../activities/server-activities';
+import { createSettlementActivities } from '../settlement/settlement-activities';
+import { createVoucherActivities } from '../vouchers/voucher-activities';
+
+/** The task queue the workflows and the server activities run on. */
+export const SERVER_TASK_QUEUE = 'purseflow-server';
+
+let bundle: Promise<WorkflowBundle> | undefined;
+
+/**
+ * The workflow code, bundled once per process (webpack takes seconds; every worker and every
+ * replay in this process shares the result).
+ */
+export function bundleWorkflows(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../temporal-workflows'), logger: quietBundlerLogger });
+  return bundle;
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
+
+export interface ServerWorkerOptions {
+  readonly connection: NativeConnection;
+  readonly namespace?: string;
+  readonly taskQueue?: string;
+  readonly knex: Knex;
+  readonly ledger: Ledger;
+  readonly keys: KeyStore;
+  /** More activities on the same worker (the settlement's, for one). */
+  readonly extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  readonly workflowBundle?: WorkflowBundle;
+  readonly identity?: string;
+}
+
+export async function createServerWorker(options: ServerWorkerOptions): Promise<Worker> {
+  const registry = new Registry({ knex: options.knex, ledger: options.ledger });
+  const activities = {
+    ...createServerActivities({ registry, ledger: options.ledger, keys: options.keys }),
+    ...createSettlementActivities({ db: options.knex, ledger: options.ledger, keys: options.keys }),
+    ...createVoucherActivities({ db: options.knex, ledger: options.ledger }),
+    ...(options.extraActivities ?? {}),
+  };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue ?? SERVER_TASK_QUEUE,
+    workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+    activities,
+    identity: options.identity,
+  });
+}
