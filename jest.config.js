@@ -1,7 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/ledger', '<rootDir>/card-driver', '<rootDir>/workflows', '<rootDir>/portal', '<rootDir>/cli'],
+  roots: ['<rootDir>/ledger', '<rootDir>/card-driver', '<rootDir>/workflows', '<rootDir>/portal', '<rootDir>/cli', '<rootDir>/docker'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -139,3 +139,20 @@ export {
   type RecordVerdict,
   type FileRejection,
 } from './estb/estb-reader';
+
+// Reader transports: the CardReader interface, PC/SC (pcsclite), the vpcd virtual card connector,
+// and the ACR30S serial reader with its simulator.
+export { waitForCard, type CardReader, type CardConnection, type CardReaderEvents } from './reader/card-reader';
+export { ReaderError, isReaderError, type ReaderErrorCode, type CommandFate } from './reader/reader-error';
+export { PcscService, PcscCardReader, PcscCardConnection, type PcscOptions } from './reader/pcsc-reader';
+export {
+  VpcdCardConnector,
+  type VirtualCard,
+  type VpcdConnectorOptions,
+  type VpcdTear,
+  type VpcdRemovalReason,
+} from './vpcd/vpcd-card-connector';
+export { Acr30Reader, Acr30CardConnection, type Acr30ReaderOptions, type Acr30Timeouts } from './acr30/acr30-reader';
+export { Acr30Simulator, type Acr30SimulatorOptions, type Acr30Fault } from './acr30/acr30-simulator';
+export { isAcrBaud, type AcrBaud, type AcrStat } from './acr30/acr30-commands';
+export { wireTimeMs, BITS_PER_BYTE } from './acr30/wire-pacer';

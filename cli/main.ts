@@ -6,6 +6,10 @@ import { registerServicesCommands } from './commands/services';
 import { registerLedgerCommands } from './commands/ledger';
 import { registerCardCommands } from './commands/card';
 import { registerSimCommands } from './commands/sim';
+import { registerSettlementCommands } from './commands/settlement';
+import { registerPortalCommand } from './commands/portal';
+import { registerUserCommands } from './commands/users';
+import { registerWorkflowCommands } from './commands/workflows';
 import { describeFailure } from './failure';
 
 export function buildProgram(): Command {
@@ -17,6 +21,10 @@ export function buildProgram(): Command {
   registerLedgerCommands(program);
   registerCardCommands(program);
   registerSimCommands(program);
+  registerWorkflowCommands(program);
+  registerSettlementCommands(program);
+  registerPortalCommand(program);
+  registerUserCommands(program);
   return program;
 }
 

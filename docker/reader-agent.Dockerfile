@@ -15,6 +15,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 ENV npm_config_nodedir=/usr/local
 COPY package.json package-lock.json ./
+# npm 10 in the official image runs every install script; npm 11 would honour package.json allowScripts.
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY types types
@@ -23,7 +24,6 @@ COPY card-driver card-driver
 COPY workflows workflows
 COPY portal portal
 COPY cli cli
-COPY docker/temporal docker/temporal
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE_IMAGE} AS reader-agent

@@ -46,7 +46,7 @@ export interface RetryPolicy {
  * because every effect is keyed by a client id: if the first attempt did commit, the second
  * answers `exists` instead of applying anything twice.
  */
-export async function inTransaction<T>(knex: Knex, work: (client: SqlClient) => Promise<T>, policy: RetryPolicy = { attempts: 8 }): Promise<T> {
+export async function inTransaction<T>(knex: Knex, work: (client: SqlClient, attempt: number) => Promise<T>, policy: RetryPolicy = { attempts: 8 }): Promise<T> {
   const pool = pgClientOf(knex);
   let lastError: unknown;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
@@ -54,7 +54,7 @@ export async function inTransaction<T>(knex: Knex, work: (client: SqlClient) => 
     try {
       client = await pool.acquireConnection();
       await client.query({ text: 'BEGIN' });
-      const result = await work(client);
+      const result = await work(client, attempt);
       await client.query({ text: 'COMMIT' });
       return result;
     } catch (err) {

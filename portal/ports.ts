@@ -102,8 +102,11 @@ export interface SettlementView {
   readonly merchantId: string;
   readonly fileName: string;
   readonly state: 'running' | 'settled' | 'rejected';
-  readonly totals: readonly { readonly purse: Purse; readonly acceptedMinor: bigint; readonly accepted: number; readonly refused: number }[];
+  /** Money credited to the merchant per purse (accepted records only). */
+  readonly totals: readonly { readonly purse: Purse; readonly acceptedMinor: bigint }[];
   readonly recordCount: number;
+  readonly acceptedCount: number;
+  readonly refusedCount: number;
   readonly reason: string | null;
   readonly startedAt: Date;
 }
@@ -129,6 +132,10 @@ export interface AttentionItem {
   readonly actions: readonly OperatorAction[];
 }
 
+/**
+ * Implementations throw PortalError('workflows_unavailable') when Temporal does not answer, and
+ * WorkflowRefusal when a workflow's validator refuses; the pages show both as they are.
+ */
 export interface WorkflowsPort {
   /** Throws when Temporal cannot be reached (for /readyz). */
   checkReachable(): Promise<void>;

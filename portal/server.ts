@@ -157,7 +157,6 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const portalError = toPortalError(error);
     if (portalError.status >= 500) request.log.error({ err: error }, 'request failed');
-    if (process.env.PURSEFLOW_PORTAL_DEBUG_ERRORS) console.error(error);
     await sendError(ctx, request, reply, portalError);
   });
   app.setNotFoundHandler(async (request, reply) => {

@@ -26,3 +26,12 @@ export function homeOf(user: PortalUser | null): string {
   if (!user) return '/sign-in';
   return `/${user.role}`;
 }
+
+/**
+ * Where to go after signing in: the page that sent the person to sign in, if it is a path of this
+ * site (never another site: "//evil.example" and "/\\evil" are refused), else the role's start.
+ */
+export function afterSignIn(user: PortalUser, next: unknown): string {
+  if (typeof next === 'string' && /^\/(?![/\\])[A-Za-z0-9/_.~%?=&-]*$/.test(next) && next.startsWith(`/${user.role}`)) return next;
+  return homeOf(user);
+}

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(postgresql pcscd vsmartcard-vpcd libpcsclite-dev socat chromium g++ make python3)
+DEBIAN_PACKAGES=(postgresql pcscd vsmartcard-vpcd libpcsclite-dev socat chromium docker-compose g++ make python3)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -169,8 +169,15 @@ export class Acr30Reader extends EventEmitter<CardReaderEvents> implements CardR
     await this.control(INS.POWER_OFF, Buffer.alloc(0));
   }
 
+  /**
+   * Releases the port. A raised line speed is set back to 9600 first (best effort): the next program
+   * to open the port starts at the hardware speed and would not hear a reader left at 115200.
+   */
   async close(): Promise<void> {
     this.connection?.invalidate(new ReaderError('closed', `${this.name} was closed`, 'not_sent'));
+    if (!this.link.vanished && this.link.baudRate !== HARDWARE_BAUD) {
+      await this.setBaud(HARDWARE_BAUD).catch(() => undefined);
+    }
     await this.link.close();
   }
 

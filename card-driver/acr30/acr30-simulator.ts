@@ -40,6 +40,8 @@ export interface Acr30SimulatorOptions {
   paced?: boolean;
   /** Send the reset message when the simulator starts, as a reader does at power-up. Default true. */
   announceReset?: boolean;
+  /** The speed after power-up and every reset. The ACR30 has 9600 (§1.1); other values model a misconfigured line. */
+  hardwareBaud?: AcrBaud;
 }
 
 /** One-shot faults, each consumed by the next reply or command it applies to. */
@@ -82,7 +84,8 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
   private powered = false;
   private cardType: number = CARD_TYPE.AUTO;
   private notify = true;
-  private baud: AcrBaud = HARDWARE_BAUD;
+  private baud: AcrBaud;
+  private readonly hardwareBaud: AcrBaud;
   private lastReply: Buffer | null = null;
   private busy = false;
   private readonly waiting: AcrCommand[] = [];
@@ -99,8 +102,10 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
   ) {
     super();
     const paced = options.paced ?? true;
-    this.rx = new WirePacer(HARDWARE_BAUD, paced);
-    this.tx = new WirePacer(HARDWARE_BAUD, paced);
+    this.hardwareBaud = options.hardwareBaud ?? HARDWARE_BAUD;
+    this.baud = this.hardwareBaud;
+    this.rx = new WirePacer(this.baud, paced);
+    this.tx = new WirePacer(this.baud, paced);
     this.card = options.card ?? null;
     this.cardProcessingMs = options.cardProcessingMs ?? 0;
     if (!(this.cardProcessingMs >= 0)) throw new RangeError('cardProcessingMs must be >= 0');
@@ -126,7 +131,7 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
           return;
         }
         const sim = new Acr30Simulator(port, options);
-        if (options.announceReset ?? true) sim.sendUnsolicited(UNSOLICITED.RESET, Buffer.from([baudCode(HARDWARE_BAUD)]));
+        if (options.announceReset ?? true) sim.sendUnsolicited(UNSOLICITED.RESET, Buffer.from([baudCode(sim.hardwareBaud)]));
         resolve(sim);
       });
     });
@@ -164,8 +169,8 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
     this.cardType = CARD_TYPE.AUTO;
     this.notify = true;
     this.lastReply = null;
-    this.setBaud(HARDWARE_BAUD);
-    this.sendUnsolicited(UNSOLICITED.RESET, Buffer.from([baudCode(HARDWARE_BAUD)]));
+    this.setBaud(this.hardwareBaud);
+    this.sendUnsolicited(UNSOLICITED.RESET, Buffer.from([baudCode(this.hardwareBaud)]));
   }
 
   inject(fault: Acr30Fault): void {

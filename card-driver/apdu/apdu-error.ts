@@ -1,7 +1,6 @@
 export type ApduErrorCode =
   | 'apdu_too_short'
   | 'apdu_length_mismatch'
-  | 'apdu_lc_zero'
   | 'apdu_extended_length'
   | 'apdu_field_range'
   | 'response_too_short'

@@ -22,7 +22,7 @@ export function formatRequestCode(atc: number, mac1: Buffer): string {
 }
 
 export function parseRequestCode(text: string): RequestCode {
-  const digits = typedDigits(text, REQUEST_CODE_DIGITS, 'request code');
+  const digits = typedDigits(text, REQUEST_CODE_DIGITS, 'a request code');
   const atc = Number(digits.slice(0, 5));
   if (atc > 0xffff) {
     throw new EsmartError('code_format', 'This request code cannot come from a card (its counter is above 65535); type it again from the pocket.');
@@ -37,7 +37,7 @@ export function formatAuthorizationCode(mac2: Buffer): string {
 
 /** The 8 digits of an authorization code, for CREDIT LOAD's auth field (spec 4.1: the 8 digits as a 4-byte integer). */
 export function parseAuthorizationCode(text: string): string {
-  return typedDigits(text, AUTHORIZATION_CODE_DIGITS, 'authorization code').slice(0, 8);
+  return typedDigits(text, AUTHORIZATION_CODE_DIGITS, 'an authorization code').slice(0, 8);
 }
 
 /** Confirmation code: DIGITS8(MAC3) ‖ LUHN (9 digits). */
@@ -46,7 +46,7 @@ export function formatConfirmationCode(mac3: Buffer): string {
 }
 
 export function parseConfirmationCode(text: string): string {
-  return typedDigits(text, CONFIRMATION_CODE_DIGITS, 'confirmation code').slice(0, 8);
+  return typedDigits(text, CONFIRMATION_CODE_DIGITS, 'a confirmation code').slice(0, 8);
 }
 
 /** CREDIT LOAD's `auth` field offline: the 8 authorization digits as a 4-byte integer. */
@@ -61,14 +61,18 @@ function withLuhn(body: string): string {
   return body + luhnCheckDigit(body);
 }
 
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** Spaces and dashes are allowed between digit groups, as people copy codes in groups. */
 function typedDigits(text: string, length: number, what: string): string {
   const digits = text.replace(/[\s-]/g, '');
   if (!/^[0-9]+$/.test(digits) || digits.length !== length) {
-    throw new EsmartError('code_format', `A ${what} is ${length} digits; check what you typed.`);
+    throw new EsmartError('code_format', `${capitalized(what)} is ${length} digits; check what you typed.`);
   }
   if (!hasValidLuhn(digits)) {
-    throw new EsmartError('code_check_digit', `This ${what} has a typing error (its last digit does not match); type it again.`);
+    throw new EsmartError('code_check_digit', `${capitalized(what)} with this last digit has a typing error; type it again.`);
   }
   return digits;
 }

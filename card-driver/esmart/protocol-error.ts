@@ -12,8 +12,7 @@ export type EsmartErrorCode =
   | 'mac1_invalid'
   | 'mac3_invalid'
   | 'code_format'
-  | 'code_check_digit'
-  | 'not_selected';
+  | 'code_check_digit';
 
 export class EsmartError extends Error {
   constructor(

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { hasValidLuhn } from '../crypto/digits';
-import { retailMac4Batch } from '../crypto/retail-mac';
+import { retailMac4Batch, type RetailMacStream } from '../crypto/retail-mac';
 import type { KeyStore } from '../keys/key-store';
 import type { Csn, SamId, TransferCardId } from '../esmart/identity';
 import { purchaseMacOverFields } from '../esmart/transaction-macs';
@@ -61,15 +61,15 @@ export type EstbEvent =
   | { kind: 'record'; index: number; record: EstbRecord; verdict: RecordVerdict }
   | { kind: 'end'; fileAccepted: boolean; fileRejections: FileRejection[]; records: number; acceptedRecords: number; rejectedRecords: number };
 
-const READ_CHUNK_BYTES = 1 << 20;
+const READ_CHUNK_BYTES = 256 * 1024;
+const CHECK_BATCH_RECORDS = 256;
 
 /** Reads and verifies a file given as a path or a byte stream. Unreadable files throw EstbError. */
 export async function* readEstb(source: string | Readable, options: EstbReadOptions): AsyncGenerator<EstbEvent, void, undefined> {
   const stream = typeof source === 'string' ? fs.createReadStream(source, { highWaterMark: READ_CHUNK_BYTES }) : source;
   const checker = new RecordChecker(options);
   let pending: Buffer = Buffer.alloc(0);
-  let header: EstbHeader | undefined;
-  let mac: ReturnType<KeyStore['transferFileMac']> | undefined;
+  let opened: { header: EstbHeader; mac: RetailMacStream } | undefined;
   let index = 0;
   let accepted = 0;
   const fileRejections: FileRejection[] = [];
@@ -77,19 +77,24 @@ export async function* readEstb(source: string | Readable, options: EstbReadOpti
     for await (const piece of stream as AsyncIterable<Buffer | string>) {
       const chunk = typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece;
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      if (!header) {
+      if (!opened) {
         if (pending.length < HEADER_BYTES) continue;
-        header = decodeHeader(pending.subarray(0, HEADER_BYTES));
+        const header = decodeHeader(pending.subarray(0, HEADER_BYTES));
         const merchant = options.merchant;
         if (merchant && !merchant.transferCardIds.has(header.transferCardId)) fileRejections.push('transfer_card_not_of_merchant');
-        mac = options.keys.transferFileMac(header.transferCardId as TransferCardId).update(FILE_MAC_TAG).update(pending.subarray(0, HEADER_BYTES));
+        const mac = options.keys.transferFileMac(header.transferCardId as TransferCardId).update(FILE_MAC_TAG).update(pending.subarray(0, HEADER_BYTES));
+        opened = { header, mac };
         pending = pending.subarray(HEADER_BYTES);
         yield { kind: 'header', header };
       }
-      const count = Math.min(header.recordCount - index, Math.floor(pending.length / RECORD_BYTES));
-      if (count > 0) {
+      const { header, mac } = opened;
+      // Small batches keep every record object short-lived (collected young, never promoted), so
+      // the heap stays flat however large the file; the SAM MACs are still batched per SAM.
+      for (;;) {
+        const count = Math.min(header.recordCount - index, Math.floor(pending.length / RECORD_BYTES), CHECK_BATCH_RECORDS);
+        if (count <= 0) break;
         const block = pending.subarray(0, count * RECORD_BYTES);
-        mac!.update(block);
+        mac.update(block);
         const verdicts = checker.check(block, count);
         for (let i = 0; i < count; i++) {
           const v = verdicts[i];
@@ -110,11 +115,12 @@ export async function* readEstb(source: string | Readable, options: EstbReadOpti
     }
     throw err;
   }
-  if (!header) throw new EstbError('too_short', `An .estb file starts with a ${HEADER_BYTES}-byte header; this one has ${pending.length} bytes. Export the file from the Transfer card again.`);
+  if (!opened) throw new EstbError('too_short', `An .estb file starts with a ${HEADER_BYTES}-byte header; this one has ${pending.length} bytes. Export the file from the Transfer card again.`);
+  const { header, mac } = opened;
   if (index < header.recordCount || pending.length < TRAILER_BYTES) {
     throw new EstbError('truncated', `The file ends early: its header announces ${header.recordCount} records and a MAC, but only ${index} records${index === header.recordCount ? ' and no complete MAC' : ''} arrived. Upload the complete file.`);
   }
-  if (!sameBytes(mac!.digest(), pending.subarray(0, TRAILER_BYTES))) fileRejections.unshift('file_mac_invalid');
+  if (!sameBytes(mac.digest(), pending.subarray(0, TRAILER_BYTES))) fileRejections.unshift('file_mac_invalid');
   yield {
     kind: 'end',
     fileAccepted: fileRejections.length === 0,
@@ -148,16 +154,13 @@ export async function verifyEstb(
     else if (event.kind === 'record') {
       for (const r of event.verdict.reasons) byReason[r] = (byReason[r] ?? 0) + 1;
       onRecord?.(event.index, event.record, event.verdict);
-    } else {
-      return { header: header!, ...withoutKind(event), rejectionsByReason: byReason };
+    } else if (header) {
+      const { fileAccepted, fileRejections, records, acceptedRecords, rejectedRecords } = event;
+      return { header, fileAccepted, fileRejections, records, acceptedRecords, rejectedRecords, rejectionsByReason: byReason };
     }
   }
+  // readEstb always ends with 'end' after 'header', or throws.
   throw new EstbError('truncated', 'The settlement file ended without its MAC.');
-}
-
-function withoutKind<T extends { kind: string }>(event: T): Omit<T, 'kind'> {
-  const { kind: _kind, ...rest } = event;
-  return rest;
 }
 
 /** Checks records a block at a time; remembers, per SAM, the highest sequence number seen. */
@@ -197,8 +200,8 @@ class RecordChecker {
       out[i] = { record, verdict: { accepted: false, reasons } };
     }
     for (const [samId, indexes] of bySam) {
-      const messages = indexes.map((i) => Buffer.concat([SAM_TAG, block.subarray(i * RECORD_BYTES, i * RECORD_BYTES + SAM_MAC_SPAN)]));
-      const macs = retailMac4Batch(keys.samKey(samId as SamId), messages);
+      const heads = indexes.map((i) => block.subarray(i * RECORD_BYTES, i * RECORD_BYTES + SAM_MAC_SPAN));
+      const macs = retailMac4Batch(keys.samKey(samId as SamId), heads, SAM_TAG);
       indexes.forEach((i, k) => {
         if (!sameBytes(macs[k], out[i].record.macs)) out[i].verdict.reasons.push('sam_mac_invalid');
       });
@@ -219,6 +222,8 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function isIoError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!);
+// Duck-typed: errors from Node's fs may come from another realm (test sandboxes), failing instanceof.
+function isIoError(err: unknown): err is { code: string } {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
 }

@@ -14,6 +14,8 @@ const BY_CODE: Record<number, ReaderErrorCode | ((step: PcscStep) => ReaderError
   0x80100009: 'reader_vanished', // SCARD_E_UNKNOWN_READER
   0x8010001d: (step) => (step === 'connect' ? 'reader_unavailable' : 'reader_vanished'), // SCARD_E_NO_SERVICE
   0x8010001e: 'reader_vanished', // SCARD_E_SERVICE_STOPPED
+  // SCARD_F_COMM_ERROR: the socket to pcscd broke, which is what pcscd dying looks like.
+  0x80100013: (step) => (step === 'connect' ? 'reader_unavailable' : 'reader_vanished'),
   0x8010002e: 'reader_unavailable', // SCARD_E_NO_READERS_AVAILABLE
   0x8010000b: 'reader_unavailable', // SCARD_E_SHARING_VIOLATION: another application holds the card
   0x8010000a: 'timeout', // SCARD_E_TIMEOUT

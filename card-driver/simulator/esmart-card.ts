@@ -27,13 +27,14 @@ import { EsmartError } from '../esmart/protocol-error';
 import { computeMac1, computeMac2, computeMac3, computePurchaseMac, OFFLINE_RANDOM, RANDOM_BYTES } from '../esmart/transaction-macs';
 
 /** `3B 88 80 01 "ESMART01" TCK` (spec §1). */
-export const ESMART_ATR = withTck(Buffer.from('3B88800145534D41525430 31'.replace(/ /g, ''), 'hex'));
+export const ESMART_ATR = withTck(Buffer.concat([Buffer.from('3B888001', 'hex'), Buffer.from('ESMART01', 'ascii')]));
 export const DEFAULT_CURRENCY = '0356';
 /** 10 000.00 in minor units. */
 export const DEFAULT_MAX_BALANCE = 1_000_000n;
 /** Spec §3: three wrong offline codes clear the pending slot. */
 export const OFFLINE_CODE_ATTEMPTS = 3;
 
+/** TCK = XOR of every byte from T0 (after TS) to the last historical byte. */
 function withTck(body: Buffer): Buffer {
   let tck = 0;
   for (let i = 1; i < body.length; i++) tck ^= body[i];

@@ -7,6 +7,8 @@ import {
   luhnCheckDigit,
   pad2,
   retailMac,
+  retailMac4,
+  retailMac4Batch,
   RetailMacStream,
   SecretKey,
   sessionKey,
@@ -69,6 +71,17 @@ describe('MAC algorithm 3 (retail MAC)', () => {
     const stream = new RetailMacStream(key(v.key));
     stream.update(Buffer.from('Now is the ')).update(Buffer.from('time for all '));
     expect(toHex(stream.digest())).toBe(v.mac);
+  });
+
+  test('the batched MAC4 equals MAC4 of each message, prefix included', () => {
+    const k = key('0123456789ABCDEFFEDCBA9876543210');
+    const messages = Array.from({ length: 9 }, (_, i) => Buffer.from(Array.from({ length: 39 }, (_, j) => (i * 31 + j) & 0xff)));
+    const prefix = Buffer.of(0x05);
+    expect(retailMac4Batch(k, messages, prefix).map(toHex)).toEqual(messages.map((m) => toHex(retailMac4(k, Buffer.concat([prefix, m])))));
+  });
+
+  test('a batch of messages of different lengths is refused', () => {
+    expect(() => retailMac4Batch(key('0123456789ABCDEFFEDCBA9876543210'), [Buffer.alloc(3), Buffer.alloc(4)])).toThrow(CryptoError);
   });
 
   test('a finished streaming MAC refuses more data', () => {

@@ -14,6 +14,7 @@ import {
   SimulatedCard,
   testKeyStore,
   type CardState,
+  type VirtualCard,
 } from '../index';
 import { hex, toHex } from './spec-vectors';
 
@@ -244,4 +245,9 @@ describe('state and tearing', () => {
   test('a restored state with a foreign format is refused', () => {
     expect(() => SimulatedCard.restore({ format: 'x' } as unknown as CardState, keys)).toThrow(expect.objectContaining({ code: 'invalid_field' }));
   });
+});
+
+test('the simulated card is a VirtualCard the vpcd connector and the ACR30 simulator can hold', () => {
+  const card: VirtualCard = SimulatedCard.issue(keys, csn);
+  expect(card.atr).toEqual(hex('3B88800145534D415254303114'));
 });

@@ -223,7 +223,9 @@ describe('record verdicts from a simulated merchant', () => {
 
   test('a record with a bad CSN, an unknown purse, amount 0 and dirty padding gets each reason', async () => {
     const good = decodeRecord(runMerchant(keys, cards, { samId, transferCardId, amount: 1n, purchases: 1 }).file.subarray(32, 80));
-    const bad = encodeRecord({ ...good, csn: '6071000000000100', purse: 3, amount: 0n });
+    const valid = csnWithCheckDigit('607100000000010');
+    const wrongCheckDigit = valid.slice(0, 15) + String((Number(valid[15]) + 1) % 10);
+    const bad = encodeRecord({ ...good, csn: wrongCheckDigit, purse: 3, amount: 0n });
     bad[47] = 1;
     const file = encodeEstbFile(header, [bad], keys.transferCardKey(transferCardId));
     const reasons: string[] = [];

@@ -32,6 +32,8 @@ export interface VpcdConnectorOptions {
   /** vpcd's port for the slot (35963 = slot 0 by default). */
   port: number;
   host?: string;
+  /** Time the card takes to answer each APDU (EEPROM writes); default 0. */
+  responseDelayMs?: number;
 }
 
 /**
@@ -176,7 +178,14 @@ export class VpcdCardConnector extends EventEmitter<VpcdConnectorEvents> {
       return;
     }
     this.emit('apdu', apdu, response);
-    socket.write(encodeVpcdMessage(response));
+    const delay = this.options.responseDelayMs ?? 0;
+    if (delay > 0) {
+      setTimeout(() => {
+        if (this.socket === socket) socket.write(encodeVpcdMessage(response));
+      }, delay);
+    } else {
+      socket.write(encodeVpcdMessage(response));
+    }
   }
 
   private drop(socket: net.Socket, reason: VpcdRemovalReason): void {

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import knex from 'knex';
@@ -28,7 +29,8 @@ export function registerPortalCommand(program: Command): void {
       await migratePortal(db);
       const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
       const client = new Client({ connection, namespace: env.temporalNamespace });
-      const parts = new TemporalParts({ client, db });
+      const uploadDir = process.env.PURSEFLOW_UPLOAD_DIR || path.join(process.env.PURSEFLOW_DATA_DIR || path.join(process.cwd(), '.data'), 'uploads');
+      const parts = new TemporalParts({ client, db, uploadDir });
       const running = await startPortal({
         db,
         workflows: parts,

@@ -1,5 +1,9 @@
 import { Command } from 'commander';
+import { registerSimOfflineCommands } from './sim-offline';
+import { registerSimReaderCommands } from './sim-readers';
 
 export function registerSimCommands(program: Command): void {
-  void program;
+  const sim = program.command('sim').description('simulators: the e-Smart card, the readers, the eCom Pocket and the merchant side');
+  registerSimOfflineCommands(sim);
+  registerSimReaderCommands(sim);
 }

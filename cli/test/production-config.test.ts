@@ -19,10 +19,10 @@ describe('the production profile configuration', () => {
   });
 
   it('lays the four services out on the 13 ports from PURSEFLOW_PROD_TEMPORAL_PORT, each port once', () => {
-    const config = readProductionConfig({ ...base, PURSEFLOW_PROD_TEMPORAL_PORT: '40000' });
+    const config = readProductionConfig({ ...base, PURSEFLOW_PROD_TEMPORAL_PORT: '20000' });
     const ports = TEMPORAL_SERVICES.flatMap((s) => Object.values(config.temporal.ports[s]));
-    expect(ports.sort()).toEqual(Array.from({ length: 13 }, (_, i) => 40000 + i));
-    expect(config.temporal.ports.frontend.grpc).toBe(40000);
+    expect(ports.sort()).toEqual(Array.from({ length: 13 }, (_, i) => 20000 + i));
+    expect(config.temporal.ports.frontend.grpc).toBe(20000);
   });
 
   it('gives every service process its own metrics port and the whole cluster\'s addresses', () => {
@@ -33,8 +33,9 @@ describe('the production profile configuration', () => {
     for (const env of envs) expect(env.TEMPORAL_SERVER_FRONTEND_ADDRESS).toBe(`127.0.0.1:${config.temporal.frontendPort}`);
   });
 
-  it('refuses a frontend port whose block of 13 would run past 65535', () => {
-    expect(() => readProductionConfig({ ...base, PURSEFLOW_PROD_TEMPORAL_PORT: '65530' })).toThrow(/PURSEFLOW_PROD_TEMPORAL_PORT=65530/);
+  it('refuses a frontend port whose block of 13 would reach 32768, where Temporal cannot store a membership port', () => {
+    expect(() => readProductionConfig({ ...base, PURSEFLOW_PROD_TEMPORAL_PORT: '32756' })).toThrow(/PURSEFLOW_PROD_TEMPORAL_PORT=32756 .*smallint/);
+    expect(readProductionConfig({ ...base, PURSEFLOW_PROD_TEMPORAL_PORT: '32755' }).temporal.ports.frontend.grpc).toBe(32755);
   });
 
   it('refuses a PostgreSQL port that is not a TCP port', () => {

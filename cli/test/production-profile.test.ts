@@ -44,10 +44,13 @@ async function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** PostgreSQL, the cluster's block of ports and the Web UI in one run of free ports, away from the shared services. */
+/**
+ * PostgreSQL, the cluster's block of ports and the Web UI in one run of free ports, away from the shared
+ * services and below 32768 (Temporal stores membership ports as a smallint) and the kernel's ephemeral range.
+ */
 async function freePortRun(length: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 30000);
+    const base = 20000 + Math.floor(Math.random() * (32767 - 20000 - length));
     const ports = Array.from({ length }, (_, i) => base + i);
     if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
   }

@@ -13,7 +13,13 @@ until temporal operator cluster health --address "$address" >/dev/null 2>&1; do
 done
 
 temporal operator namespace describe --address "$address" -n "$namespace" >/dev/null 2>&1 \
-  || temporal operator namespace create --address "$address" -n "$namespace" --retention 7d
+  || temporal operator namespace create --address "$address" -n "$namespace" --retention 168h
+
+# A namespace just registered is served once the frontend's namespace cache has it (about 2 s).
+until temporal operator search-attribute list --address "$address" -n "$namespace" >/dev/null 2>&1; do
+  echo "waiting for namespace $namespace to be served"
+  sleep 1
+done
 
 for attribute in \
   PurseflowState=Keyword \

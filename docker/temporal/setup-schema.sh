@@ -10,15 +10,14 @@ export SQL_PORT="${TEMPORAL_SERVER_DB_PORT:-5432}"
 export SQL_USER="${TEMPORAL_SERVER_DB_USER:-temporal}"
 SQL_PASSWORD=$(cat "${TEMPORAL_SERVER_DB_PASSWORD_FILE:-/run/secrets/temporal_db_password}")
 export SQL_PASSWORD
-schema=/etc/temporal/schema/postgresql/v12
-
-until nc -z "$SQL_HOST" "$SQL_PORT"; do echo "waiting for PostgreSQL at $SQL_HOST:$SQL_PORT"; sleep 1; done
+# The admin-tools image's copy of the server's schema folders; compose starts this job once PostgreSQL is healthy.
+schema="${TEMPORAL_SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}"
 
 for pair in "${TEMPORAL_SERVER_DB_NAME:-temporal}:temporal" "${TEMPORAL_SERVER_VISIBILITY_DB_NAME:-temporal_visibility}:visibility"; do
   db=${pair%%:*}
   dir=${pair#*:}
-  # create-database fails on an existing database; that is the only failure tolerated here.
-  temporal-sql-tool --db "$db" create-database 2>/dev/null || echo "database $db exists"
+  # All three are idempotent: create-database ignores only "already exists"; any other failure stops the job.
+  temporal-sql-tool --db "$db" create-database
   temporal-sql-tool --db "$db" setup-schema -v 0.0
   temporal-sql-tool --db "$db" update-schema -d "$schema/$dir/versioned"
 done

@@ -6,5 +6,5 @@ export { listAccountTransfers, lookupTransfers, type AccountTransfersFilter, typ
 export { lookupAccounts } from '../account-store';
 export { formatAmount } from '../amount';
 export { ACCOUNT_CODES, ACCOUNT_NORMAL_SIDE, type Account, type AccountCode, type NormalSide } from '../account';
-export type { Transfer, TransferInput } from '../transfer';
+export type { Transfer } from '../transfer';
 export { LedgerError, type LedgerErrorCode } from '../errors';

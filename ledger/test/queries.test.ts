@@ -1,5 +1,6 @@
 /** Read-only queries: balances, balances as of a past instant, transfers of an account page by page. */
-import { getAccountBalance, getAccountBalanceAt, listAccountTransfers, LedgerError, type TransferInput } from '../queries';
+import type { TransferInput } from '../index';
+import { getAccountBalance, getAccountBalanceAt, listAccountTransfers, LedgerError } from '../queries';
 import { newId, openLedgerFixture, type LedgerFixture } from './fixture';
 
 let f: LedgerFixture;

@@ -1,6 +1,20 @@
-import type { Client } from '@temporalio/client';
+import { isGrpcServiceError, ServiceError, type Client } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
-import { DownloadClient, DownloadClientError, type CodeAnswer } from '../../workflows/client';
+import {
+  DEFAULT_SERVER_TASK_QUEUE,
+  DownloadClient,
+  DownloadClientError,
+  rejectedRecords,
+  settlementOutcome,
+  settlementProgress,
+  uploadSettlementFile,
+  type CodeAnswer,
+} from '../../workflows/client';
 import { PortalError } from '../errors';
 import { formatMinor } from '../money';
 import {
@@ -15,24 +29,32 @@ import {
   type SettlementRecordView,
   type SettlementView,
   type StartDownload,
+  type StartSettlement,
   type WorkflowsPort,
 } from '../ports';
 import { downloadViewOf, evidenceOf, startingView, type DownloadOwner } from './download-view';
+import { finishedSettlementView, refusedRecordView, runningSettlementView, type SettlementOwner } from './settlement-view';
 
 /**
  * The portal's ports bound to the real parts: downloads and operator actions through
  * workflows/client's DownloadClient; who owns which download from the portal's own table.
  *
+ * Settlements go through the upload store and SettlementWorkflow (the uploaded stream is written
+ * to a file in `uploadDir`, never held in memory); refused records are read from the workflows'
+ * tables in the same database.
+ *
  * Not bound yet, because workflows/client and ledger/queries do not offer them yet (each answers
  * with a clear `workflows_unavailable` error naming what is missing, never with made-up data):
- * a customer's cards and account balances, the readers of a customer, settlements (upload of a
- * stream, results, records), and stuck settlements / flagged cards. See portal/README.md.
+ * a customer's cards and account balances, the readers of a customer, the accepted records of a
+ * settlement, and stuck settlements / flagged cards. See portal/README.md.
  */
 export interface TemporalPartsOptions {
   readonly client: Client;
   /** The portal's database (portal_downloads). */
   readonly db: Knex;
   readonly taskQueue?: string;
+  /** The upload store shared with the server worker (PURSEFLOW_UPLOAD_DIR). */
+  readonly uploadDir: string;
   /** Which reader ids belong to a customer, until the registry offers it through workflows/client. */
   readonly readersOf?: (customerId: string) => Promise<readonly ReaderSummary[]>;
 }
@@ -52,8 +74,29 @@ function notProvided(what: string): PortalError {
   return new PortalError('workflows_unavailable', `This part of the portal is not connected yet (${what} is not offered by the workflows client); ask the operator.`);
 }
 
+/** Temporal not answering becomes the port's `workflows_unavailable`; anything else passes. */
+async function reach<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof ServiceError || isGrpcServiceError(err)) {
+      throw new PortalError('workflows_unavailable', 'The portal cannot reach the workflow service right now; nothing was changed. Try again in a minute.', { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** A query is answered by the server worker; without one it would wait, so a page waits at most this long. */
+const QUERY_DEADLINE_MS = 3_000;
+/** An update waits for the worker to run its validator and handler. */
+const UPDATE_DEADLINE_MS = 15_000;
+
 export class TemporalParts implements WorkflowsPort, LedgerPort {
   private readonly downloads: DownloadClient;
+
+  private within<T>(ms: number, work: () => Promise<T>): Promise<T> {
+    return reach(this.options.client.withDeadline(Date.now() + ms, work));
+  }
 
   constructor(private readonly options: TemporalPartsOptions) {
     this.downloads = new DownloadClient(options.client, options.taskQueue);
@@ -73,21 +116,22 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
 
   async onlineReadersOf(customerId: string): Promise<readonly ReaderSummary[]> {
     const readers = this.options.readersOf ? await this.options.readersOf(customerId) : [];
-    const online = await Promise.all(readers.map(async (r) => ((await this.downloads.readerOnline(r.readerId)) ? r : null)));
+    const online = await Promise.all(readers.map(async (r) => ((await reach(this.downloads.readerOnline(r.readerId))) ? r : null)));
     return online.filter((r): r is ReaderSummary => r !== null);
   }
 
   async startDownload(request: StartDownload): Promise<DownloadView> {
     let started;
     try {
-      started = await this.downloads.start({
+      started = await reach(this.downloads.start({
         requestId: request.requestId,
         csn: request.csn,
         purse: request.purse,
         amount: formatMinor(request.amountMinor),
         mode: request.mode,
         readerId: request.readerId ?? undefined,
-      });
+        }),
+      );
     } catch (err) {
       if (err instanceof DownloadClientError) throw new PortalError('input_invalid', err.message, { cause: err });
       throw err;
@@ -123,7 +167,7 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
     const row = await this.row(downloadId);
     if (!row) return null;
     const owner = { downloadId: row.download_id, customerId: row.customer_id, startedAt: row.started_at };
-    return downloadViewOf(owner, await this.downloads.state(row.request_id));
+    return downloadViewOf(owner, await this.within(QUERY_DEADLINE_MS, () => this.downloads.state(row.request_id)));
   }
 
   async downloadsOf(customerId: string): Promise<readonly DownloadView[]> {
@@ -148,32 +192,95 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
   }
 
   async submitRequestCode(downloadId: string, code: string, updateId: string): Promise<DownloadView> {
-    return this.afterCode(downloadId, await this.downloads.submitRequestCode(await this.requestIdOf(downloadId), code, updateId));
+    const requestId = await this.requestIdOf(downloadId);
+    return this.afterCode(downloadId, await this.within(UPDATE_DEADLINE_MS, () => this.downloads.submitRequestCode(requestId, code, updateId)));
   }
 
   async submitConfirmationCode(downloadId: string, code: string, updateId: string): Promise<DownloadView> {
-    return this.afterCode(downloadId, await this.downloads.submitConfirmationCode(await this.requestIdOf(downloadId), code, updateId));
+    const requestId = await this.requestIdOf(downloadId);
+    return this.afterCode(downloadId, await this.within(UPDATE_DEADLINE_MS, () => this.downloads.submitConfirmationCode(requestId, code, updateId)));
   }
 
   async reportNotLoaded(downloadId: string, code: string, updateId: string): Promise<DownloadView> {
-    return this.afterCode(downloadId, await this.downloads.reportNotLoaded(await this.requestIdOf(downloadId), code, updateId));
+    const requestId = await this.requestIdOf(downloadId);
+    return this.afterCode(downloadId, await this.within(UPDATE_DEADLINE_MS, () => this.downloads.reportNotLoaded(requestId, code, updateId)));
   }
 
-  async startSettlement(): Promise<SettlementView> {
-    throw notProvided('settlement upload from a stream');
+  async startSettlement(request: StartSettlement): Promise<SettlementView> {
+    await mkdir(this.options.uploadDir, { recursive: true });
+    const incoming = join(this.options.uploadDir, `.portal-${randomBytes(8).toString('hex')}.estb`);
+    let started;
+    try {
+      // The gate in front of `content` refuses a bad file while it streams; nothing is started then.
+      await pipeline(request.content, createWriteStream(incoming, { flags: 'wx' }));
+      started = await reach(
+        uploadSettlementFile(this.options.client, {
+          merchantId: request.merchantId,
+          file: incoming,
+          uploadDir: this.options.uploadDir,
+          taskQueue: this.options.taskQueue ?? DEFAULT_SERVER_TASK_QUEUE,
+        }),
+      );
+    } catch (err) {
+      // The settlement client refuses with typed SettlementErrors whose messages say what to do.
+      if (err instanceof Error && err.name === 'SettlementError') {
+        const code = (err as Error & { code?: string }).code;
+        throw new PortalError(code === 'not_an_estb_file' ? 'upload_not_estb' : 'action_refused', err.message, { field: 'file', cause: err });
+      }
+      throw err;
+    } finally {
+      await rm(incoming, { force: true });
+    }
+    await this.options.db('portal_settlements').insert({ settlement_id: started.workflowId, merchant_id: request.merchantId, file_name: request.fileName }).onConflict('settlement_id').ignore();
+    const owner = await this.settlementOwner(started.workflowId);
+    if (!owner || owner.merchantId !== request.merchantId) {
+      throw new PortalError('action_refused', 'This Transfer card batch was uploaded by another merchant; check that the file is yours.', { field: 'file' });
+    }
+    // Right after the upload the page only needs "running" or the first result (a re-upload).
+    return this.settlementView(owner, false);
   }
-  async settlement(): Promise<SettlementView | null> {
-    throw notProvided('settlement results');
+
+  private async settlementOwner(settlementId: string): Promise<SettlementOwner | null> {
+    const row = (await this.options.db('portal_settlements').where({ settlement_id: settlementId }).first()) as
+      | { settlement_id: string; merchant_id: string; file_name: string; started_at: Date }
+      | undefined;
+    return row ? { settlementId: row.settlement_id, merchantId: row.merchant_id, fileName: row.file_name, startedAt: row.started_at } : null;
   }
-  async settlementRecords(): Promise<readonly SettlementRecordView[]> {
-    throw notProvided('settlement records');
+
+  async settlement(settlementId: string): Promise<SettlementView | null> {
+    const owner = await this.settlementOwner(settlementId);
+    return owner ? this.settlementView(owner, true) : null;
   }
-  async settlementsOf(): Promise<readonly SettlementView[]> {
-    throw notProvided('the settlements of a merchant');
+
+  private async settlementView(owner: SettlementOwner, withProgress: boolean): Promise<SettlementView> {
+    const handle = this.options.client.workflow.getHandle(owner.settlementId);
+    const description = await reach(handle.describe());
+    if (description.status.name === 'RUNNING') {
+      // The progress query needs the server worker; without it the page still shows "running".
+      const progress = withProgress ? await this.within(QUERY_DEADLINE_MS, () => settlementProgress(handle)).catch(() => null) : null;
+      return runningSettlementView(owner, progress);
+    }
+    return finishedSettlementView(owner, await reach(settlementOutcome(handle)));
+  }
+
+  async settlementRecords(settlementId: string, filter: { verdict?: 'accepted' | 'refused'; offset: number; limit: number }): Promise<readonly SettlementRecordView[]> {
+    if (filter.verdict !== 'refused') throw notProvided('the accepted records of a settlement');
+    const view = await this.settlement(settlementId);
+    if (!view || view.state !== 'settled') return [];
+    // Records are paged by index in the workflows' store; an offset page reads up to its end.
+    const batchKey = settlementId.replace(/^settlement-/, '');
+    const rows = await rejectedRecords(this.options.db, batchKey, { limit: filter.offset + filter.limit });
+    return rows.slice(filter.offset).map(refusedRecordView);
+  }
+
+  async settlementsOf(merchantId: string): Promise<readonly SettlementView[]> {
+    const rows = (await this.options.db('portal_settlements').where({ merchant_id: merchantId }).orderBy('started_at', 'desc').limit(50)) as { settlement_id: string }[];
+    const views = await Promise.all(rows.map((r) => this.settlement(r.settlement_id)));
+    return views.filter((v): v is SettlementView => v !== null);
   }
 
   async needsAttention(): Promise<readonly AttentionItem[]> {
-    const stuck = await this.downloads.listStuck({ limit: 200 });
+    const stuck = await reach(this.downloads.listStuck({ limit: 200 }));
     return stuck.map((s) => ({
       workflowId: s.workflowId,
       kind: s.phase === 'locked' ? 'code_entry_locked' : 'download_stuck',
@@ -188,13 +295,13 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
     const requestId = workflowId.replace(/^download-/, '');
     try {
       if (action === 'retry' || action === 'unlock') {
-        await this.downloads.retryNow(requestId, operator);
+        await reach(this.downloads.retryNow(requestId, operator));
         return `${action} sent to ${workflowId}`;
       }
       const state =
         action === 'resolve'
-          ? await this.downloads.resolveWithEvidence(requestId, operator, evidenceOf(evidence, operator), updateId)
-          : await this.downloads.voidWithEvidence(requestId, operator, evidenceOf(evidence, operator), updateId);
+          ? await this.within(UPDATE_DEADLINE_MS, () => this.downloads.resolveWithEvidence(requestId, operator, evidenceOf(evidence, operator), updateId))
+          : await this.within(UPDATE_DEADLINE_MS, () => this.downloads.voidWithEvidence(requestId, operator, evidenceOf(evidence, operator), updateId));
       return `${workflowId} is now ${state.phase.replace(/_/g, ' ')}`;
     } catch (err) {
       if (err instanceof DownloadClientError) throw new WorkflowRefusal(err.code, err.message);

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import * as users from './0001_portal_users';
-import * as downloads from './0002_portal_downloads';
+import * as ownership from './0002_portal_ownership';
 
 /**
  * Migrations live in code (not files found by a glob) so that they run the same from TypeScript
@@ -15,7 +15,7 @@ interface PortalMigration {
 
 const MIGRATIONS: readonly PortalMigration[] = [
   { name: '0001_portal_users', up: users.up, down: users.down },
-  { name: '0002_portal_downloads', up: downloads.up, down: downloads.down },
+  { name: '0002_portal_ownership', up: ownership.up, down: ownership.down },
 ];
 
 const MIGRATION_CONFIG: Knex.MigratorConfig = {

@@ -126,12 +126,11 @@ export const settlementSchema = {
     fileName: { type: 'string' },
     state: { type: 'string', enum: ['running', 'settled', 'rejected'] },
     recordCount: { type: 'integer' },
+    acceptedCount: { type: 'integer' },
+    refusedCount: { type: 'integer' },
     reason: { type: ['string', 'null'] },
     startedAt: { type: 'string', format: 'date-time' },
-    totals: {
-      type: 'array',
-      items: { type: 'object', properties: { purse, accepted: amount, acceptedCount: { type: 'integer' }, refusedCount: { type: 'integer' } } },
-    },
+    totals: { type: 'array', items: { type: 'object', properties: { purse, accepted: amount } } },
   },
 } as const;
 

@@ -190,9 +190,11 @@ function settlementJson(view: SettlementView) {
     fileName: view.fileName,
     state: view.state,
     recordCount: view.recordCount,
+    acceptedCount: view.acceptedCount,
+    refusedCount: view.refusedCount,
     reason: view.reason,
     startedAt: view.startedAt.toISOString(),
-    totals: view.totals.map((t) => ({ purse: t.purse, accepted: formatMinor(t.acceptedMinor), acceptedCount: t.accepted, refusedCount: t.refused })),
+    totals: view.totals.map((t) => ({ purse: t.purse, accepted: formatMinor(t.acceptedMinor) })),
   };
 }
 

@@ -9,7 +9,7 @@ import { formatMinor } from '../money';
 import { ACTION_LABEL, applyOperatorAction, attentionItems, temporalWorkflowLink } from '../operator-actions';
 import type { AttentionKind, SettlementView } from '../ports';
 import { csrfTokenFor, requireRole, userOfRole } from '../session';
-import { homeOf, signIn, signOut } from '../sign-in';
+import { afterSignIn, homeOf, signIn, signOut } from '../sign-in';
 import type { FormError, LayoutModel, SettlementRow, ViewModels, ViewName } from '../views/render';
 import { codeEntryLimit } from './api';
 
@@ -66,9 +66,11 @@ function settlementRow(view: SettlementView): SettlementRow {
     fileName: view.fileName,
     state: view.state,
     recordCount: view.recordCount,
+    acceptedCount: view.acceptedCount,
+    refusedCount: view.refusedCount,
     startedAt: view.startedAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     reason: view.reason,
-    totals: view.totals.map((t) => ({ purseLabel: PURSE_LABEL[t.purse], accepted: formatMinor(t.acceptedMinor), acceptedCount: t.accepted, refusedCount: t.refused })),
+    totals: view.totals.map((t) => ({ purseLabel: PURSE_LABEL[t.purse], accepted: formatMinor(t.acceptedMinor) })),
   };
 }
 
@@ -80,10 +82,11 @@ export function registerPageRoutes(app: FastifyInstance, ctx: PortalContext): vo
 
   app.get('/', page, async (request, reply) => reply.redirect(homeOf(request.portalUser), 303));
 
-  app.get<{ Querystring: { expired?: string } }>('/sign-in', page, async (request, reply) => {
+  app.get<{ Querystring: { expired?: string; next?: string } }>('/sign-in', page, async (request, reply) => {
     if (request.portalUser) return reply.redirect(homeOf(request.portalUser), 303);
     const expired = request.query.expired === '1' || request.sessionLapsed;
-    await renderPage(ctx, request, reply, 'sign-in', { title: 'Sign in', email: '', error: null, notice: expired ? 'Your session has expired; sign in again.' : null });
+    const next = typeof request.query.next === 'string' ? request.query.next : null;
+    await renderPage(ctx, request, reply, 'sign-in', { title: 'Sign in', email: '', error: null, next, notice: expired ? 'Your session has expired; sign in again.' : null });
   });
 
   app.post<{ Body: { email?: string; password?: string }; Querystring: { next?: string } }>(
@@ -92,9 +95,10 @@ export function registerPageRoutes(app: FastifyInstance, ctx: PortalContext): vo
     async (request, reply) => {
       try {
         const user = await signIn(ctx, request, request.body ?? {});
-        return reply.redirect(homeOf(user), 303);
+        return reply.redirect(afterSignIn(user, request.query.next), 303);
       } catch (err) {
-        await refusedForm(reply, err, (error) => renderPage(ctx, request, reply, 'sign-in', { title: 'Sign in', email: String(request.body?.email ?? ''), error }));
+        const next = typeof request.query.next === 'string' ? request.query.next : null;
+        await refusedForm(reply, err, (error) => renderPage(ctx, request, reply, 'sign-in', { title: 'Sign in', email: String(request.body?.email ?? ''), error, next }));
       }
     },
   );
@@ -213,7 +217,16 @@ export function registerPageRoutes(app: FastifyInstance, ctx: PortalContext): vo
     async (request, reply) => {
       const me = userOfRole(request, 'merchant');
       const view = await merchantSettlement(ctx, me, request.params.id);
-      const records = await settlementRecords(ctx, me, request.params.id, { verdict: request.query.verdict, offset: request.query.offset });
+      // Records can be unavailable while the totals are known (a binding that lists refused
+      // records only): the page then says so where the table would be.
+      let records: Awaited<ReturnType<typeof settlementRecords>> = { verdict: undefined, offset: 0, limit: ctx.limits.recordsPageSize, records: [], hasMore: false };
+      let recordsError: string | null = null;
+      try {
+        records = await settlementRecords(ctx, me, request.params.id, { verdict: request.query.verdict, offset: request.query.offset });
+      } catch (err) {
+        if (!(err instanceof PortalError) || err.code !== 'workflows_unavailable') throw err;
+        recordsError = `${err.message} Choose "refused" to see the refused records.`;
+      }
       await renderPage(ctx, request, reply, 'settlement', {
         title: `Settlement ${view.fileName}`,
         settlement: settlementRow(view),
@@ -229,6 +242,7 @@ export function registerPageRoutes(app: FastifyInstance, ctx: PortalContext): vo
         offset: records.offset,
         limit: records.limit,
         hasMore: records.hasMore,
+        recordsError,
         live: view.state === 'running',
       });
     },
@@ -258,17 +272,20 @@ export function registerPageRoutes(app: FastifyInstance, ctx: PortalContext): vo
     });
   }
 
-  app.get<{ Querystring: { done?: string } }>('/operator', { ...page, onRequest: operator }, async (request, reply) =>
-    operatorHome(request, reply, null, request.query.done ? `Done: ${request.query.done}` : null),
-  );
+  app.get<{ Querystring: { done?: string; item?: string } }>('/operator', { ...page, onRequest: operator }, async (request, reply) => {
+    // The notice is rebuilt from known words only, so a crafted link cannot put text on the page.
+    const action = Object.keys(ACTION_LABEL).find((a) => a === request.query.done) as keyof typeof ACTION_LABEL | undefined;
+    const item = typeof request.query.item === 'string' && /^[A-Za-z0-9_.:-]{1,200}$/.test(request.query.item) ? request.query.item : null;
+    await operatorHome(request, reply, null, action && item ? `Done: ${ACTION_LABEL[action]} on ${item}.` : null);
+  });
 
   app.post<{ Params: { id: string }; Body: { action?: string; evidence?: string } }>(
     '/operator/items/:id/actions',
     { ...page, onRequest: operator },
     async (request, reply) => {
       try {
-        const outcome = await applyOperatorAction(ctx, userOfRole(request, 'operator'), request.params.id, request.body ?? {});
-        return reply.redirect(`/operator?done=${encodeURIComponent(outcome)}`, 303);
+        await applyOperatorAction(ctx, userOfRole(request, 'operator'), request.params.id, request.body ?? {});
+        return reply.redirect(`/operator?done=${encodeURIComponent(String(request.body?.action))}&item=${encodeURIComponent(request.params.id)}`, 303);
       } catch (err) {
         await refusedForm(reply, err, (error) => operatorHome(request, reply, error, null));
       }

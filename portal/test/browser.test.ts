@@ -104,7 +104,7 @@ test('a customer loads a card offline with the Pocket\u2019s codes, at 360 px, k
   await page.context().close();
 });
 
-test('a connected download\u2019s steps arrive live on the open page', async () => {
+test('a connected download\u2019s steps arrive live, and a page closed mid-download shows the truth when reopened', async () => {
   h.parts.readers.set('cust-1', [{ readerId: 'acr30-1', label: 'ACR30 on the desk' }]);
   const page = await phonePage();
   await signIn(page, 'ann@example.com');
@@ -113,14 +113,21 @@ test('a connected download\u2019s steps arrive live on the open page', async () 
   await page.getByLabel('Card in a reader').check();
   await page.getByRole('button', { name: 'Start download' }).click();
   await page.waitForURL('**/customer/downloads/**');
-  const id = decodeURIComponent(page.url().split('/').pop() ?? '');
+  const url = page.url();
+  const id = decodeURIComponent(url.split('/').pop() ?? '');
   await page.getByText('Starting the download').waitFor();
   h.parts.advance(id, { step: 'card_read' });
   await page.getByText('Your card was read.').waitFor();
+  await page.context().close();
+
+  // The browser is gone; the workflow goes on.
   h.parts.advance(id, { step: 'money_reserved' });
   h.parts.advance(id, { step: 'posted', finished: true, outcome: 'The card was credited and the money posted.' });
-  await page.getByText('Done: the money is on your card.').waitFor();
-  await page.context().close();
+  const again = await phonePage();
+  await signIn(again, 'ann@example.com');
+  await again.goto(url);
+  await again.getByText('Done: the money is on your card.').waitFor();
+  await again.context().close();
   h.parts.readers.delete('cust-1');
 });
 
@@ -168,6 +175,6 @@ test('merchant and operator pages pass the accessibility scan and fit the phone'
   await operator.screenshot({ path: join(ARTIFACTS, '06-operator.png'), fullPage: true });
   await operator.getByLabel('Retry now').check();
   await operator.getByRole('button', { name: 'Apply' }).click();
-  await operator.getByText('Done: retry accepted for download-stuck-1').waitFor();
+  await operator.getByText('Done: Retry now on download-stuck-1.').waitFor();
   await operator.context().close();
 });

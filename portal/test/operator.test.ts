@@ -49,6 +49,14 @@ describe('needs attention', () => {
     expect(audit[0].outcome).toMatch(/^refused: /);
   });
 
+  test('the page confirms an action in its own words, never with text from the link', async () => {
+    stuck('download-fff');
+    const res = await ops.submit('/operator/items/download-fff/actions', { action: 'retry', evidence: '' });
+    expect(res.headers.location).toBe('/operator?done=retry&item=download-fff');
+    expect((await ops.get(String(res.headers.location))).body).toContain('Done: Retry now on download-fff.');
+    expect((await ops.get('/operator?done=Call%20555-0100&item=x')).body).not.toContain('555-0100');
+  });
+
   test('resolve and void need evidence', async () => {
     stuck('download-ddd');
     const res = await ops.post('/api/v1/attention/download-ddd/actions', { action: 'void', evidence: '  ' });

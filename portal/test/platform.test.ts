@@ -5,6 +5,9 @@ import { buildPortal, startPortal } from '../index';
 import { FakeParts, pocket } from './support/fake-parts';
 import { Agent, CUSTOMER_CSN, startHarness, type Harness } from './support/harness';
 
+// knex reports pool errors on the console; the test checks the answer instead.
+const QUIET_KNEX = { warn: () => undefined, error: () => undefined, debug: () => undefined, deprecate: () => undefined };
+
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness('platform');
@@ -36,7 +39,7 @@ describe('health', () => {
 
   test('with PostgreSQL unreachable /readyz fails and sign-in shows a clear page without a connection string', async () => {
     // Port 9 (discard) has nothing listening here.
-    const deadDb = knex({ client: 'pg', connection: 'postgres://purseflow:secret-password@127.0.0.1:9/none', pool: { min: 0, max: 1 }, acquireConnectionTimeout: 1000 });
+    const deadDb = knex({ client: 'pg', connection: 'postgres://purseflow:secret-password@127.0.0.1:9/none', pool: { min: 0, max: 1 }, acquireConnectionTimeout: 1000, log: QUIET_KNEX });
     const parts = new FakeParts();
     const app = await buildPortal({ db: deadDb, workflows: parts, ledger: parts, sessionKey: randomBytes(32), logger: false });
     try {
@@ -62,8 +65,8 @@ describe('health', () => {
     h.parts.reachable = false;
     try {
       const res = await ann.get(`/customer/downloads/${id}`);
-      expect(res.statusCode).toBe(500);
-      expect(res.body).toContain('nothing was changed');
+      expect(res.statusCode).toBe(503);
+      expect(res.body).toContain('cannot reach the workflow service');
     } finally {
       h.parts.reachable = true;
     }
@@ -116,6 +119,17 @@ describe('HTTP hygiene', () => {
     const again = await h.app.inject({ url: '/static/portal.js', headers: { 'if-none-match': String(js.headers.etag) } });
     expect(again.statusCode).toBe(304);
     expect((await h.app.inject('/static/portal.css')).statusCode).toBe(200);
+  });
+});
+
+describe('rate limits', () => {
+  test('code entry is limited per customer (20 a minute by default)', async () => {
+    const ann = await Agent.signedIn(h.app, 'ann@example.com');
+    const id = (await ann.post('/api/v1/downloads', { csn: CUSTOMER_CSN, purse: 'ecash', amount: '1.00', mode: 'offline' })).json().downloadId;
+    const codes: number[] = [];
+    for (let i = 0; i < 22; i++) codes.push((await ann.post(`/api/v1/downloads/${id}/request-code`, { code: '1' })).statusCode);
+    expect(codes.slice(0, 20).every((c) => c === 400)).toBe(true);
+    expect(codes.slice(20)).toEqual([429, 429]);
   });
 });
 

@@ -89,3 +89,22 @@ describe('signing in', () => {
     expect(after.statusCode).toBe(401);
   });
 });
+
+describe('coming back after signing in', () => {
+  test('a signed-out visit to a page returns there after signing in', async () => {
+    const agent = new Agent(h.app);
+    const visit = await agent.get('/customer/history');
+    expect(visit.headers.location).toBe('/sign-in?next=%2Fcustomer%2Fhistory');
+    await agent.get(String(visit.headers.location));
+    await agent.refreshCsrf();
+    const res = await agent.submit('/sign-in?next=%2Fcustomer%2Fhistory', { email: 'ann@example.com', password: PASSWORD });
+    expect(res.headers.location).toBe('/customer/history');
+  });
+
+  test.each(['//evil.example/customer', 'https://evil.example/customer', '/\\evil.example', '/merchant'])('"%s" is not followed', async (next) => {
+    const agent = new Agent(h.app);
+    await agent.refreshCsrf();
+    const res = await agent.submit(`/sign-in?next=${encodeURIComponent(next)}`, { email: 'ann@example.com', password: PASSWORD });
+    expect(res.headers.location).toBe('/customer');
+  });
+});

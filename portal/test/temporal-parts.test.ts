@@ -1,8 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { buildPortal, migratePortal, TemporalParts } from '../index';
 import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
 import { temporalAddress } from '../../test-support/temporal';
+import { estbFile } from './support/harness';
 
 /**
  * The binding to the real Temporal (dev server of `purseflow services up`). No worker runs here:
@@ -18,7 +22,7 @@ beforeAll(async () => {
   await migratePortal(database.db);
   connection = await Connection.connect({ address: temporalAddress() });
   client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
-  parts = new TemporalParts({ client, db: database.db, taskQueue: `portal-test-${randomUUID()}` });
+  parts = new TemporalParts({ client, db: database.db, taskQueue: `portal-test-${randomUUID()}`, uploadDir: join(tmpdir(), `purseflow-portal-uploads-${randomUUID()}`) });
 });
 afterAll(async () => {
   await connection?.close();
@@ -56,4 +60,33 @@ test('a download the portal did not start is unknown to it', async () => {
 test('what workflows/client does not offer yet answers with a clear error, not with data', async () => {
   await expect(parts.cardsOf('cust-7')).rejects.toMatchObject({ code: 'workflows_unavailable' });
   await expect(parts.balancesOf('cust-7')).rejects.toMatchObject({ code: 'workflows_unavailable' });
+});
+
+test('with no worker to answer, a download query gives up within its deadline and says so', async () => {
+  const requestId = randomUUID();
+  await parts.startDownload({ requestId, customerId: 'cust-8', csn: '6071000000000019', purse: 'ecash', amountMinor: 100n, mode: 'offline', readerId: null });
+  const started = Date.now();
+  await expect(parts.download(`download-${requestId}`)).rejects.toMatchObject({ code: 'workflows_unavailable' });
+  expect(Date.now() - started).toBeLessThan(6000);
+  await client.workflow.getHandle(`download-${requestId}`).terminate('portal test cleanup');
+}, 15_000);
+
+describe('settlement uploads through the upload store', () => {
+  test('an uploaded stream starts one SettlementWorkflow per batch, owned by its merchant', async () => {
+    const batchSeq = Math.floor(Math.random() * 1e9);
+    const file = estbFile(2, batchSeq);
+    const upload = () => parts.startSettlement({ merchantId: 'merch-5', fileName: 'b.estb', content: Readable.from([file]), maxBytes: 1 << 20, maxRecords: 10 });
+    const first = await upload();
+    const again = await upload();
+    expect(again.settlementId).toBe(first.settlementId);
+    expect(first).toMatchObject({ merchantId: 'merch-5', fileName: 'b.estb', state: 'running' });
+    const other = parts.startSettlement({ merchantId: 'merch-6', fileName: 'b.estb', content: Readable.from([file]), maxBytes: 1 << 20, maxRecords: 10 });
+    await expect(other).rejects.toMatchObject({ code: 'action_refused' });
+    expect(await database.db('portal_settlements').where({ settlement_id: first.settlementId })).toHaveLength(1);
+    await client.workflow.getHandle(first.settlementId).terminate('portal test cleanup');
+  }, 20_000);
+
+  test('only refused records can be listed yet; asking for accepted ones says what is missing', async () => {
+    await expect(parts.settlementRecords('settlement-x', { verdict: 'accepted', offset: 0, limit: 10 })).rejects.toMatchObject({ code: 'workflows_unavailable' });
+  });
 });

@@ -50,9 +50,11 @@ export interface SettlementRow {
   readonly fileName: string;
   readonly state: string;
   readonly recordCount: number;
+  readonly acceptedCount: number;
+  readonly refusedCount: number;
   readonly startedAt: string;
   readonly reason: string | null;
-  readonly totals: readonly { readonly purseLabel: string; readonly accepted: string; readonly acceptedCount: number; readonly refusedCount: number }[];
+  readonly totals: readonly { readonly purseLabel: string; readonly accepted: string }[];
 }
 
 export interface RecordRow {
@@ -75,7 +77,7 @@ export interface AttentionRow {
 }
 
 export interface ViewModels {
-  'sign-in': { readonly email: string; readonly error: FormError | null };
+  'sign-in': { readonly email: string; readonly error: FormError | null; readonly next: string | null };
   customer: {
     readonly balances: readonly BalanceRow[];
     readonly cards: readonly CardRow[];
@@ -103,6 +105,7 @@ export interface ViewModels {
     readonly offset: number;
     readonly limit: number;
     readonly hasMore: boolean;
+    readonly recordsError: string | null;
     readonly live: boolean;
   };
   operator: { readonly items: readonly AttentionRow[]; readonly temporalUiUrl: string; readonly error: FormError | null };

@@ -6,6 +6,7 @@ import { heartbeat, sleep } from '@temporalio/activity';
 import { encodeLogRecord, EsmartError, SW, type PurseId } from '../../card-driver';
 import type { PurseName } from '../download/download-contract';
 import type { CardSlot } from './card-slot';
+import { formatMoney } from '../registry/money';
 import { bytesOf, csnOf, hex, minorOf, purseIdOf } from './load-payloads';
 
 export interface CardSnapshot {
@@ -102,7 +103,7 @@ export function createCardActivities(slot: CardSlot) {
           return { atc: answer.atc, balanceBeforeMinor: answer.balance.toString(), rcHex: hex(answer.rc), mac1Hex: hex(answer.mac1) };
         } catch (err) {
           if (err instanceof EsmartError && err.code === 'card_refused' && err.sw === SW.MAXBAL_EXCEEDED) {
-            throw failure('over_purse_limit', `Loading ${input.amountMinor} minor units would take the ${input.purse} purse of card ${info.csn} over its limit of ${info.maxBalance}; ask for less.`, true);
+            throw failure('over_purse_limit', `Loading ${formatMoney(amount)} would take the ${input.purse} purse of card ${info.csn} over its limit of ${formatMoney(info.maxBalance)}; ask for less.`, true);
           }
           if (err instanceof EsmartError && err.code === 'card_refused') {
             throw failure('card_unreadable', `Card ${info.csn} refused INITIALIZE LOAD: ${err.message}`, true);

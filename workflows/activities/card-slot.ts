@@ -28,10 +28,16 @@ export class CardSlot {
     readonly readerId: string,
     readonly reader: SlotReader,
   ) {
-    // A removed card takes its RAM (and our session) with it.
-    reader.on('card-removed', () => {
+    // A removed card takes its RAM (and our session) with it; a newly inserted card needs a new
+    // power-up. The old handle must not be reused: PC/SC refuses it only at the next command.
+    const forget = (): void => {
       this.#selected = undefined;
-    });
+      const stale = this.#connection;
+      this.#connection = undefined;
+      void stale?.disconnect().catch(() => undefined);
+    };
+    reader.on('card-removed', forget);
+    reader.on('card-inserted', forget);
   }
 
   get cardPresent(): boolean {

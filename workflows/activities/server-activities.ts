@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { activityInfo } from '@temporalio/activity';
 import { accountBalance, isTransferApplied, type CreateTransferResult, type Ledger } from '../../ledger';
 import { decodeLogRecord, type KeyStore } from '../../card-driver';
-import { Registry, RegistryError, TRANSFER_CODE, transferIdFor, type PurseName } from '../registry';
+import { formatMoney, Registry, RegistryError, TRANSFER_CODE, transferIdFor, type PurseName } from '../registry';
 import type { DownloadFailureCode } from '../download/download-contract';
 import { bytesOf, csnOf, hex, loadCreditOf, loadSessionOf, minorOf, purseIdOf, type LoadCreditPayload, type LoadSessionPayload } from './load-payloads';
 import { judgeLog, provesCredit, type LoadProof } from './load-proof';
@@ -71,7 +71,7 @@ export function createServerActivities(deps: ServerActivityDeps) {
       if (!source) throw ApplicationFailure.create({ type: 'registry_inconsistent', nonRetryable: true, message: `The ledger has no account ${facts.sourceAccountId} for customer ${facts.customer.id}; re-enrol the customer (idempotent).` });
       const available = accountBalance(source).available;
       if (available < minorOf(input.amountMinor)) {
-        throw refusal('insufficient_funds', `The ${input.purse === 'ecash' ? 'virtual' : 'food-voucher'} account of customer ${facts.customer.id} holds ${available} minor units available, less than the ${input.amountMinor} asked; deposit first or ask for less.`);
+        throw refusal('insufficient_funds', `The ${input.purse === 'ecash' ? 'virtual' : 'food-voucher'} account of customer ${facts.customer.id} holds ${formatMoney(available)} available, less than the ${formatMoney(minorOf(input.amountMinor))} asked; deposit first or ask for less.`);
       }
       return { customerId: facts.customer.id, sourceAccountId: facts.sourceAccountId, floatAccountId: facts.floatAccountId, rhHex: hex(randomBytes(8)) };
     },
@@ -99,7 +99,7 @@ export function createServerActivities(deps: ServerActivityDeps) {
       ]);
       if (isTransferApplied(outcome.result)) return { reservationId: id };
       if (outcome.result === 'exceeds_credits' || outcome.result === 'id_already_failed') {
-        throw refusal('insufficient_funds', `The account cannot cover ${input.amountMinor} minor units any more (another download or payment took it first); nothing was reserved. Deposit first or ask for less.`);
+        throw refusal('insufficient_funds', `The account cannot cover ${formatMoney(minorOf(input.amountMinor))} any more (another download or payment took it first); nothing was reserved. Deposit first or ask for less.`);
       }
       throw ledgerBroken('reservation', id, outcome.result);
     },

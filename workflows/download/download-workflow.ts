@@ -257,6 +257,9 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
     submitRequestCodeUpdate,
     (code) =>
       exclusive(async (): Promise<CodeAnswer> => {
+        // A code typed while the card is still being checked waits for the check's verdict.
+        await condition(() => state.phase !== 'checking_card');
+        if (state.phase === 'failed') return answer(false, { refusal: 'download_failed', message: state.failure?.message });
         if (state.phase === 'locked') return answer(false, { refusal: 'locked', message: 'This download is locked; an operator must unlock it.' });
         const verdict = await checks.verifyRequestCode({ csn: input.csn, purse: input.purse, amountMinor: input.amountMinor, code: normalizeCode(code) });
         if (!verdict.valid) return countWrongCode(verdict.message);
@@ -272,7 +275,7 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
         if (verdict.atc === state.atc) return answer(true, { authorizationCode: await authorizationCode() });
         return answer(false, { refusal: 'atc_moved_on', message: 'This request code is for a later transaction of the card; type the confirmation code the pocket shows for this load (it can show it again).' });
       }),
-    { validator: offlineCodeValidator(REQUEST_CODE_LENGTH, 'request code', ['awaiting_request_code', 'awaiting_confirmation', 'needs_operator']) },
+    { validator: offlineCodeValidator(REQUEST_CODE_LENGTH, 'request code', ['checking_card', 'awaiting_request_code', 'awaiting_confirmation', 'needs_operator']) },
   );
 
   setHandler(

@@ -76,6 +76,14 @@ export const cardAtcKey = (csn: string, atc: number): string => `${csn}:${atc}`;
 export const samSeqKey = (samId: string, samSeq: number): string => `${samId}:${samSeq}`;
 export const purseKey = (csn: string, purse: number): string => `${csn}:${purse}`;
 
+/** The card and purse a `purseKey` names. */
+export function purseOfKey(key: string): { csn: string; purse: SettlementPurse } {
+  const [csn, purse] = key.split(':');
+  const p = Number(purse);
+  assertSettlement(isSettlementPurse(p), `purse key ${key} names purse 1 or 2`);
+  return { csn, purse: p };
+}
+
 export function isSettlementPurse(purse: number): purse is SettlementPurse {
   return purse === PURSE_ECASH || purse === PURSE_FOOD;
 }

@@ -49,14 +49,14 @@ export async function lockPurseShadows(trx: Knex.Transaction, csns: readonly str
 }
 
 export interface SettledPurchase {
-  /** The settlement record's key: `settlement/<batch key>/<record index>`. */
+  /** Names the movement once: `settlement/<batch key>/<chunk>/<CSN>:<purse>`. */
   readonly key: string;
   readonly csn: string;
   readonly purse: SettlementPurse;
   readonly amount: bigint;
 }
 
-/** Counts accepted purchases into the purses' spent totals, once per record key. */
+/** Counts accepted purchases into the purses' spent totals, once per key. */
 export async function recordSettledPurchases(trx: Knex.Transaction, purchases: readonly SettledPurchase[]): Promise<void> {
   if (purchases.length === 0) return;
   await trx.raw(

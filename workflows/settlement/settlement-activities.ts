@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 import { isTransferApplied, type Ledger, type TransferInput } from '../../ledger';
 import { EstbError, readEstb, type EstbErrorCode, type KeyStore, type RecordRejection } from '../../card-driver';
 import { TRANSFER_CODE } from '../registry';
-import { decideChunk, PURSE_ECASH, type ChunkContext, type RecordProof, type SettlementPurse } from './record-verdict';
+import { decideChunk, purseOfKey, PURSE_ECASH, type ChunkContext, type RecordProof } from './record-verdict';
 import { cardStandings, floatAccountId, lockPurseShadows, recordSettledPurchases, samOwners, settlingMerchant, transferCardOwner, type SettlingMerchant } from './registry-facts';
 import { FILE_REJECTION_REASONS, type FileRejectionReason } from './rejection-reasons';
 import { assertSettlement, SettlementError } from './settlement-error';
@@ -134,6 +134,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
       if (!merchant) return refuse('unknown_merchant', input.merchantId);
       const existing = await findBatch(db, input.batchKey);
       if (existing && existing.fileSha256 !== input.upload.sha256) return refuse('batch_seq_reused', input.batchKey);
+      if (existing && existing.merchantId !== merchant.id) return refuse('transfer_card_of_other_merchant', existing.transferCardId);
       if (existing && existing.stagedRecords === existing.recordCount) {
         // Verified and staged by an earlier run (a re-upload after a failed run): reading again proves nothing new.
         return { accepted: true, batchKey: existing.batchKey, recordCount: existing.recordCount, chunkRecords: existing.chunkRecords };
@@ -153,14 +154,27 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
       let batch: RegisteredBatch | undefined;
       let staged: StagedRecord[] = [];
       let stagedCount = 0;
+      // One INSERT in flight while the next rows are verified: PostgreSQL writes while we compute MACs.
+      let inFlight: Promise<void> = Promise.resolve();
       const flush = async (): Promise<void> => {
+        await inFlight;
         if (!batch || staged.length === 0) return;
-        await stageRecords(db, batch.batchKey, staged);
-        stagedCount += staged.length;
+        const rows = staged;
         staged = [];
-        beat({ stagedRecords: stagedCount });
+        const batchKey = batch.batchKey;
+        inFlight = stageRecords(db, batchKey, rows).then(() => {
+          stagedCount += rows.length;
+          beat({ stagedRecords: stagedCount });
+        });
+        // Surfaces a failed INSERT at the next flush; never an unhandled rejection meanwhile.
+        inFlight.catch(() => undefined);
+      };
+      const drain = async (): Promise<void> => {
+        await flush();
+        await inFlight;
       };
       const refuseAndForget = async (verdict: FileVerification): Promise<FileVerification> => {
+        await inFlight.catch(() => undefined);
         if (batch) await discardBatch(db, batch.batchKey);
         return verdict;
       };
@@ -199,7 +213,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
             });
             if (staged.length >= STAGE_ROWS) await flush();
           } else {
-            await flush();
+            await drain();
             if (!event.fileAccepted) return await refuseAndForget(refuse('file_mac_invalid'));
             if (sha256.digest('hex') !== input.upload.sha256) return await refuseAndForget(refuse('file_changed'));
             assertSettlement(batch && stagedCount === batch.recordCount, `every record of ${input.batchKey} was staged`);
@@ -232,11 +246,10 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
         if (decided === rows.length) return; // decided by an earlier attempt
         assertSettlement(decided === 0, `chunk ${ref.chunkIndex} of ${batch.batchKey} is decided all at once`);
 
-        const [sams, cards, pairs] = await Promise.all([
-          samOwners(trx, rows.map((r) => r.samId)),
-          cardStandings(trx, rows.map((r) => r.csn)),
-          settledPairs(trx, rows),
-        ]);
+        // One connection per transaction: its queries go one after another.
+        const sams = await samOwners(trx, rows.map((r) => r.samId));
+        const cards = await cardStandings(trx, rows.map((r) => r.csn));
+        const pairs = await settledPairs(trx, rows);
         const purses = await lockPurseShadows(trx, rows.filter((r) => cards.has(r.csn)).map((r) => r.csn));
         const context: ChunkContext = {
           batchKey: batch.batchKey,
@@ -250,10 +263,11 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
         const decision = decideChunk(rows, context);
         await writeVerdicts(trx, batch.batchKey, decision.verdicts);
         const byIndex = new Map(rows.map((r) => [r.index, r]));
-        const accepted = decision.verdicts.filter((v) => v.accepted).map((v) => byIndex.get(v.index)!);
+        // One movement per purse and chunk (the chunk is decided once, in this transaction): the
+        // registry's shadow sees every settled minor unit, at a row per card rather than per record.
         await recordSettledPurchases(
           trx,
-          accepted.map((r) => ({ key: `settlement/${batch.batchKey}/${r.index}`, csn: r.csn, purse: r.purse as SettlementPurse, amount: r.amount })),
+          [...decision.settledDeltas].map(([key, amount]) => ({ key: `settlement/${batch.batchKey}/${ref.chunkIndex}/${key}`, ...purseOfKey(key), amount })),
         );
         const overspent = decision.verdicts.filter((v) => !v.accepted && v.reason === 'card_overspent').map((v) => byIndex.get(v.index)!);
         await flagOverspends(trx, batch.batchKey, overspent);

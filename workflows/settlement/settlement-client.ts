@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defineSearchAttributeKey } from '@temporalio/common';
 import { settlementWorkflowId } from './batch-identity';
 import { SettlementError } from './settlement-error';
 import { FILE_REJECTED_FAILURE, settlementProgressQuery, type RejectedFile, type SettlementInput, type SettlementResult, type StoredUpload } from './settlement-types';
@@ -26,7 +26,10 @@ export interface SettlementUploadOptions {
 
 export interface StartedSettlement {
   readonly workflowId: string;
-  /** False when this file was uploaded before: the handle follows the first upload's run. */
+  /**
+   * False when this file's settlement had finished before: the handle gives the first result.
+   * True when this upload started the run (or joined the run of an upload a moment earlier).
+   */
   readonly started: boolean;
   /** The run this upload started (continued-as-new runs follow it); absent when it found an earlier upload. */
   readonly firstExecutionRunId?: string;
@@ -78,12 +81,36 @@ export async function uploadSettlementFile(client: Client, options: SettlementUp
       // A completed settlement is final; a refused file (a failed run) may be uploaded again corrected.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       workflowIdConflictPolicy: 'USE_EXISTING',
+      // Findable in the Web UI from the first moment, and the uploader is known to later uploads.
+      memo: { merchantId: options.merchantId },
+      typedSearchAttributes: [
+        { key: PURSEFLOW_KIND, value: 'settlement' },
+        { key: MERCHANT_ID, value: options.merchantId },
+      ],
     });
+    const attached = await uploaderOf(handle);
+    // USE_EXISTING may have joined a run started by someone else a moment earlier.
+    if (attached !== undefined && attached !== options.merchantId) throw notYours(workflowId);
     return { workflowId, started: true, firstExecutionRunId: handle.firstExecutionRunId, handle };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return { workflowId, started: false, handle: client.workflow.getHandle<typeof SettlementWorkflow>(workflowId) };
+    const handle = client.workflow.getHandle<typeof SettlementWorkflow>(workflowId);
+    // The batch belongs to whoever uploaded it first: another merchant learns nothing about it.
+    if ((await uploaderOf(handle)) !== options.merchantId) throw notYours(workflowId);
+    return { workflowId, started: false, handle };
   }
+}
+
+const PURSEFLOW_KIND = defineSearchAttributeKey('PurseflowKind', 'KEYWORD');
+const MERCHANT_ID = defineSearchAttributeKey('MerchantId', 'KEYWORD');
+
+async function uploaderOf(handle: WorkflowHandle): Promise<string | undefined> {
+  const memo = (await handle.describe()).memo as { merchantId?: unknown } | undefined;
+  return typeof memo?.merchantId === 'string' ? memo.merchantId : undefined;
+}
+
+function notYours(workflowId: string): SettlementError {
+  return new SettlementError('not_your_batch', `${workflowId} was uploaded by another merchant; upload only files of your own Transfer cards.`);
 }
 
 /** The typed outcome of a settlement run: a whole-file rejection comes back as a value, not a throw. */

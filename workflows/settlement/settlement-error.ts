@@ -9,7 +9,8 @@ export type SettlementErrorCode =
   | 'merchant_unknown'
   | 'ledger_refused'
   | 'payout_refused'
-  | 'invalid_argument';
+  | 'invalid_argument'
+  | 'not_your_batch';
 
 export class SettlementError extends Error {
   override readonly name = 'SettlementError';

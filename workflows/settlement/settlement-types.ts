@@ -34,6 +34,9 @@ export interface SettlementResume {
   readonly chunkRecords: number;
   readonly phase: 'checking' | 'posting';
   readonly nextChunk: number;
+  /** Records decided by earlier runs, so progress does not restart at zero. */
+  readonly accepted: number;
+  readonly rejected: number;
 }
 
 export type FileVerification =

@@ -52,8 +52,8 @@ export async function SettlementWorkflow(input: SettlementInput): Promise<Settle
     chunkCount: 0,
     chunksChecked: 0,
     chunksPosted: 0,
-    accepted: 0,
-    rejected: 0,
+    accepted: input.resume?.accepted ?? 0,
+    rejected: input.resume?.rejected ?? 0,
   };
   setHandler(settlementProgressQuery, () => ({ ...progress }));
   const enter = (phase: SettlementPhase): void => {
@@ -82,7 +82,7 @@ export async function SettlementWorkflow(input: SettlementInput): Promise<Settle
       // A failed run (not a completed one) lets the merchant upload a corrected export under the same id.
       throw ApplicationFailure.create({ type: FILE_REJECTED_FAILURE, message: verification.message, nonRetryable: true, details: [rejected] });
     }
-    resume = { batchKey, recordCount: verification.recordCount, chunkRecords: verification.chunkRecords, phase: 'checking', nextChunk: 0 };
+    resume = { batchKey, recordCount: verification.recordCount, chunkRecords: verification.chunkRecords, phase: 'checking', nextChunk: 0, accepted: 0, rejected: 0 };
   }
 
   const chunkCount = Math.ceil(resume.recordCount / resume.chunkRecords);
@@ -92,7 +92,7 @@ export async function SettlementWorkflow(input: SettlementInput): Promise<Settle
   let stepsThisRun = 0;
   const continueIfLong = async (phase: 'checking' | 'posting', nextChunk: number): Promise<void> => {
     if (++stepsThisRun < chunksPerRun || nextChunk >= chunkCount) return;
-    await continueAsNew<typeof SettlementWorkflow>({ ...input, resume: { ...resume!, phase, nextChunk } });
+    await continueAsNew<typeof SettlementWorkflow>({ ...input, resume: { ...resume!, phase, nextChunk, accepted: progress.accepted, rejected: progress.rejected } });
   };
 
   if (resume.phase === 'checking') {

@@ -37,6 +37,8 @@ export interface World {
   readonly taskQueue: string;
   readonly uploadDir: string;
   readonly scratchDir: string;
+  /** The workflow code the worker runs, for replaying recorded histories. */
+  readonly workflowBundle: WorkflowBundleWithSourceMap;
   /** Writes bytes to a scratch file and returns its path. */
   writeFile(name: string, bytes: Buffer | string): string;
   /** Issues a simulated card to a customer and loads it as a completed download would. */
@@ -93,6 +95,7 @@ export async function createWorld(prefix: string, workflowsPath: string): Promis
     taskQueue,
     uploadDir,
     scratchDir,
+    workflowBundle,
     writeFile(name, bytes) {
       const file = path.join(scratchDir, name);
       fs.writeFileSync(file, bytes);

@@ -14,6 +14,7 @@ import {
   type MerchantFaults,
   type PurseId,
 } from '../../card-driver';
+import { Worker } from '@temporalio/worker';
 import { Registry } from '../registry';
 import { payOutMerchant } from '../settlement/merchant-payout';
 import { settlementOutcome, uploadSettlementFile } from '../settlement/settlement-client';
@@ -124,9 +125,10 @@ describe('SettlementWorkflow', () => {
     const before = await payable(GROCER.id);
     goodFile = merchantFile(GROCER, goodCards, { purchases: 4, amount: 10_00n }).file;
 
-    const { result } = await settle(goodFile, GROCER.id);
+    const { started, result } = await settle(goodFile, GROCER.id);
 
     const batch = settled(result);
+    await Worker.runReplayHistory({ workflowBundle: world.workflowBundle }, await started.handle.fetchHistory());
     expect(batch).toMatchObject({ records: 4, accepted: 4, rejected: 0, settledMinor: { ecash: '4000', food: '0' }, rejections: [] });
     const after = await payable(GROCER.id);
     expect(after.posted - before.posted).toBe(40_00n);
@@ -141,6 +143,10 @@ describe('SettlementWorkflow', () => {
     expect(settled(again.result)).toMatchObject({ records: 4, accepted: 4, rejected: 0 });
     expect(await payable(GROCER.id)).toEqual(before);
     expect((await world.registry.card(goodCards[0].csn)).purses.ecash.spentMinor).toBe(20_00n);
+  });
+
+  it("tells another merchant uploading the same file that the batch is not theirs, and shows it nothing", async () => {
+    await expect(settle(goodFile, CAFE.id)).rejects.toMatchObject({ code: 'not_your_batch' });
   });
 
   it('rejects a record already settled in an earlier batch, and a record replaying a SAM sequence number', async () => {
@@ -275,6 +281,8 @@ describe('SettlementWorkflow', () => {
     const latest = await started.handle.describe();
     expect(started.firstExecutionRunId).toBeDefined();
     expect(latest.runId).not.toBe(started.firstExecutionRunId);
+    // Determinism: the recorded history of the last run replays against today's workflow code.
+    await Worker.runReplayHistory({ workflowBundle: world.workflowBundle }, await world.client.workflow.getHandle(started.workflowId).fetchHistory());
     const pendings = await world.database.db('ledger_transfers').whereRaw("user_data LIKE ?", [`settlement/${settled(result).batchKey}/%`]).whereRaw('(flags & 2) <> 0');
     expect(pendings).toHaveLength(5); // one reservation per chunk of two records
   });

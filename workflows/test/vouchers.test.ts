@@ -1,3 +1,4 @@
+import { Worker } from '@temporalio/worker';
 import { Registry } from '../registry';
 import { startVoucherIssuance, voucherIssuanceOutcome, voucherProgress } from '../vouchers/voucher-client';
 import type { VoucherIssuanceResult } from '../vouchers/voucher-types';
@@ -71,8 +72,9 @@ describe('VoucherIssuanceWorkflow', () => {
   it('reports each bad row with its line and reason, and issues the rest', async () => {
     const bob = await foodBalance(BOB);
     const carol = await foodBalance(CAROL);
-    const { result } = await issue(withBadRows, 3);
+    const { handle, result } = await issue(withBadRows, 3);
     const outcome = processed(result);
+    await Worker.runReplayHistory({ workflowBundle: world.workflowBundle }, await handle.fetchHistory());
     expect(outcome).toMatchObject({ rows: 9, issued: 2, rejected: 7, issuedMinor: '13000' });
     expect(outcome.rejections.map((r) => [r.line, r.reason])).toEqual([
       [3, 'amount_zero'],

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Knex } from 'knex';
-import { isTransferApplied, type Ledger, type TransferInput } from '../../ledger';
+import { isTransferApplied, MAX_BATCH_EVENTS, type Ledger, type TransferInput } from '../../ledger';
 import { nameBasedId, Registry, TRANSFER_CODE } from '../registry';
 import type { StoredUpload } from '../settlement/settlement-types';
 import { isBlankLine, isVoucherHeader, parseVoucherLine, voucherIdOf, type VoucherRow } from './voucher-rows';
@@ -51,6 +51,8 @@ export function createVoucherActivities(deps: VoucherActivityDeps) {
 
   return {
     async scanVoucherFile(input: { upload: StoredUpload; rowsPerChunk: number }): Promise<VoucherFileScan> {
+      // A chunk's vouchers go to the ledger in one call, which takes at most MAX_BATCH_EVENTS.
+      const rowsPerChunk = Math.max(1, Math.min(Math.floor(input.rowsPerChunk), MAX_BATCH_EVENTS));
       let bytes: Buffer;
       try {
         const stat = await fs.promises.stat(input.upload.path);
@@ -70,7 +72,7 @@ export function createVoucherActivities(deps: VoucherActivityDeps) {
         current ??= { fromByte: lines[i].start, firstLine: i + 1, rows: 0 };
         current.rows++;
         rows++;
-        if (current.rows === input.rowsPerChunk) {
+        if (current.rows === rowsPerChunk) {
           chunks.push({ ...current, toByte: lines[i].end });
           current = undefined;
         }

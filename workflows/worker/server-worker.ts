@@ -59,6 +59,7 @@ export async function createServerWorker(options: ServerWorkerOptions): Promise<
     taskQueue: options.taskQueue ?? SERVER_TASK_QUEUE,
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
     activities,
-    identity: options.identity,
+    // The bridge refuses an explicit undefined identity; leave the SDK's default then.
+    ...(options.identity ? { identity: options.identity } : {}),
   });
 }

@@ -77,6 +77,11 @@ export const PORT_OFFSETS: Readonly<Record<TemporalService, TemporalServicePorts
   worker: { grpc: 3, membership: 8, metrics: 12 },
 };
 export const PORT_BLOCK_SIZE = 13;
+/**
+ * Temporal 1.29 keeps each service's membership port in cluster_membership.rpc_port, a SMALLINT: a port
+ * above 32767 makes the service die at start ("value out of range for type smallint").
+ */
+const MAX_MEMBERSHIP_PORT = 32767;
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, what: string): number {
   const raw = env[name];
@@ -101,7 +106,14 @@ function portsFrom(frontendPort: number): Record<TemporalService, TemporalServic
 export function readProductionConfig(env: NodeJS.ProcessEnv = process.env): ProductionConfig {
   // Data folder, tools cache and time-out are the embedded profile's own settings, read the same way.
   const shared = readServicesConfig({ ...env, DATABASE_URL: '', TEMPORAL_ADDRESS: '' });
-  const frontendPort = integer(env, 'PURSEFLOW_PROD_TEMPORAL_PORT', FRONTEND_PORT, 1, 65535 - PORT_BLOCK_SIZE, 'the first of 13 free TCP ports');
+  const frontendPort = integer(
+    env,
+    'PURSEFLOW_PROD_TEMPORAL_PORT',
+    FRONTEND_PORT,
+    1024,
+    MAX_MEMBERSHIP_PORT + 1 - PORT_BLOCK_SIZE,
+    'the first of 13 free TCP ports ending below 32768 (Temporal stores membership ports in a PostgreSQL smallint)',
+  );
   const serverVersion = env.PURSEFLOW_TEMPORAL_SERVER_VERSION || 'v1.29.1';
   const uiVersion = env.PURSEFLOW_TEMPORAL_UI_VERSION || 'v2.42.1';
   for (const [name, value] of [['PURSEFLOW_TEMPORAL_SERVER_VERSION', serverVersion], ['PURSEFLOW_TEMPORAL_UI_VERSION', uiVersion]]) {

@@ -79,7 +79,7 @@ async function assertServicePortsFree(config: ProductionConfig, service: Tempora
 
 /**
  * Starts each of the four services that is not running, as a process of its own, and waits until every
- * started one answers on its gRPC port. Returns one status per service.
+ * started one answers (gRPC; the worker service: membership). Returns one status per service.
  */
 export async function startTemporalCluster(config: ProductionConfig, serverBinary: string, db: TemporalDatabaseServer): Promise<ServiceStatus[]> {
   const statuses = new Map<TemporalService, ServiceStatus>();
@@ -101,6 +101,7 @@ export async function startTemporalCluster(config: ProductionConfig, serverBinar
   const [first, ...rest] = toStart;
   if (first !== undefined) await start(first);
   await Promise.all(rest.map(start));
+  if (statuses.size !== TEMPORAL_SERVICES.length) throw new Error(`invariant broken: ${statuses.size} of ${TEMPORAL_SERVICES.length} Temporal services accounted for`);
   return TEMPORAL_SERVICES.map((service) => statuses.get(service) as ServiceStatus);
 }
 

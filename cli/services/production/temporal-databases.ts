@@ -90,6 +90,8 @@ export async function ensureTemporalSchemas(
   ];
   const existing = await existingDatabases(server, databases.map((d) => d.name));
   for (const { name, schemaDir } of databases) {
+    // create-database alone would also skip an existing database, but PostgreSQL checks CREATEDB first:
+    // a role without it works only with databases an administrator made, so those are left alone.
     if (!existing.has(name)) sqlTool(sqlBinary, server, name, ['create-database']);
     sqlTool(sqlBinary, server, name, ['setup-schema', '-v', '0.0']);
     sqlTool(sqlBinary, server, name, ['update-schema', '-d', schemaDir]);

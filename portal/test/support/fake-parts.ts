@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { PortalError } from '../../errors';
 import { luhnCheckDigit } from '../../offline-code';
 import {
   WorkflowRefusal,
@@ -119,7 +120,8 @@ export class FakeParts implements WorkflowsPort, LedgerPort {
 
   async download(downloadId: string): Promise<DownloadView | null> {
     this.downloadReads++;
-    if (!this.reachable) throw new Error('connect ECONNREFUSED 127.0.0.1:7233');
+    // What TemporalParts answers when Temporal does not (see bindings/temporal-parts.ts).
+    if (!this.reachable) throw new PortalError('workflows_unavailable', 'The portal cannot reach the workflow service right now; nothing was changed. Try again in a minute.');
     return this.downloads.get(downloadId)?.view ?? null;
   }
   async downloadsOf(customerId: string): Promise<readonly DownloadView[]> {
@@ -190,9 +192,14 @@ export class FakeParts implements WorkflowsPort, LedgerPort {
       fileName: request.fileName,
       state: 'settled',
       recordCount: records,
+      acceptedCount: accepted.length,
+      refusedCount: rows.length - accepted.length,
       reason: null,
       startedAt: new Date(),
-      totals: [{ purse: 'ecash', acceptedMinor: 250n * BigInt(accepted.length), accepted: accepted.length, refused: rows.length - accepted.length }],
+      totals: [
+        { purse: 'ecash', acceptedMinor: 250n * BigInt(accepted.length) },
+        { purse: 'food', acceptedMinor: 0n },
+      ],
     };
     this.settlements.set(settlementId, { view, records: rows });
     return view;

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * The downloads the portal started, and for whom. Workflow ids derive from request ids and can be
+ * The downloads and settlements the portal started, and for whom. Workflow ids derive from request ids and can be
  * guessed; whether a customer may see a download is decided by this table, never by the URL.
  */
 export async function up(knex: Knex): Promise<void> {
@@ -17,9 +17,18 @@ export async function up(knex: Knex): Promise<void> {
       started_at timestamptz NOT NULL DEFAULT now()
     );
     CREATE INDEX portal_downloads_customer ON portal_downloads (customer_id, started_at DESC);
+
+    -- The same for settlements: which merchant uploaded which batch (the workflow id names the batch).
+    CREATE TABLE portal_settlements (
+      settlement_id text PRIMARY KEY,
+      merchant_id text NOT NULL,
+      file_name text NOT NULL,
+      started_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX portal_settlements_merchant ON portal_settlements (merchant_id, started_at DESC);
   `);
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw('DROP TABLE IF EXISTS portal_downloads;');
+  await knex.raw('DROP TABLE IF EXISTS portal_settlements; DROP TABLE IF EXISTS portal_downloads;');
 }

@@ -1,0 +1,283 @@
+"use strict";
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+/**
+ * Portal benchmark (issue 7). Prints `bench <name> <value> <unit>` lines:
+ *   portal.dashboard_rps, portal.dashboard_p99_ms — a signed-in customer's balances page, loaded
+ *     from a second process over loopback with keep-alive connections;
+ *   portal.sse_watchers, portal.sse_rss_mb, portal.sse_max_delay_ms, portal.sse_polls_per_s —
+ *     1,000 SSE connections watching 100 downloads that move one step every 500 ms;
+ *   portal.upload_mb_per_s — a 100,000-record .estb upload, request to records handed over.
+ * The portal runs with its real server, sessions and PostgreSQL (users); balances, cards and
+ * downloads come from an in-memory stand-in of workflows/client and ledger/queries, so the figures
+ * are the portal's own cost, not Temporal's.
+ *
+ *   npm run build && node dist/bench/portal.js            # 20 s of dashboard load
+ *   npm run build && node dist/bench/portal.js --quick    # 5 s
+ */
+const node_child_process_1 = require("node:child_process");
+const node_crypto_1 = require("node:crypto");
+const node_fs_1 = require("node:fs");
+const node_http_1 = require("node:http");
+const node_path_1 = require("node:path");
+const knex_1 = __importDefault(require("knex"));
+const portal_1 = require("../portal");
+function loadServicesEnv() {
+    const file = (0, node_path_1.join)(process.env.PURSEFLOW_DATA_DIR ?? (0, node_path_1.join)(process.cwd(), '.data'), 'services.env');
+    if (!(0, node_fs_1.existsSync)(file))
+        return;
+    for (const line of (0, node_fs_1.readFileSync)(file, 'utf8').split('\n')) {
+        const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+        if (m && process.env[m[1]] === undefined)
+            process.env[m[1]] = m[2];
+    }
+}
+const quick = process.argv.includes('--quick');
+const print = (name, value, unit) => process.stdout.write(`bench ${name} ${Number(value.toFixed(2))} ${unit}\n`);
+/** In-memory stand-in: fixed balances and cards, downloads that move one step per tick. */
+class StandIn {
+    views = new Map();
+    polls = 0;
+    async checkReachable() { }
+    async balancesOf() {
+        return [
+            { purse: 'ecash', currency: 'EUR', availableMinor: 50000n, reservedMinor: 2500n },
+            { purse: 'food', currency: 'EUR', availableMinor: 12000n, reservedMinor: 0n },
+        ];
+    }
+    async cardsOf() {
+        return [{ csn: '6071000000000019', maxBalanceMinor: 100000n, blocked: false, purses: [{ purse: 'ecash', lastKnownMinor: 1000n }, { purse: 'food', lastKnownMinor: null }] }];
+    }
+    async onlineReadersOf() {
+        return [];
+    }
+    async startDownload() {
+        throw new Error('not used by the benchmark');
+    }
+    async download(id) {
+        this.polls++;
+        return this.views.get(id) ?? null;
+    }
+    async downloadsOf() {
+        return [];
+    }
+    async submitRequestCode() {
+        throw new Error('not used');
+    }
+    async submitConfirmationCode() {
+        throw new Error('not used');
+    }
+    async reportNotLoaded() {
+        throw new Error('not used');
+    }
+    handedOverBytes = 0;
+    async startSettlement(req) {
+        for await (const chunk of req.content)
+            this.handedOverBytes += chunk.length;
+        return { settlementId: (0, node_crypto_1.randomUUID)(), merchantId: req.merchantId, fileName: req.fileName, state: 'running', totals: [], recordCount: 0, reason: null, startedAt: new Date() };
+    }
+    async settlement() {
+        return null;
+    }
+    async settlementRecords() {
+        return [];
+    }
+    async settlementsOf() {
+        return [];
+    }
+    async needsAttention() {
+        return [];
+    }
+    async operatorAction() {
+        throw new Error('not used');
+    }
+}
+/** The load generator, in its own process: keep-alive GETs for `seconds` over `connections`. */
+async function generateLoad(url, cookie, connections, seconds) {
+    const agent = new node_http_1.Agent({ keepAlive: true, maxSockets: connections });
+    const deadline = Date.now() + seconds * 1000;
+    const result = { requests: 0, errors: 0, latenciesMs: [] };
+    const one = () => new Promise((resolve) => {
+        const started = process.hrtime.bigint();
+        const req = (0, node_http_1.request)(url, { agent, headers: { cookie } }, (res) => {
+            res.resume();
+            res.on('end', () => {
+                result.requests++;
+                if (res.statusCode !== 200)
+                    result.errors++;
+                result.latenciesMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+                resolve();
+            });
+        });
+        req.on('error', () => {
+            result.errors++;
+            resolve();
+        });
+        req.end();
+    });
+    await Promise.all(Array.from({ length: connections }, async () => {
+        while (Date.now() < deadline)
+            await one();
+    }));
+    agent.destroy();
+    return result;
+}
+async function dashboard(url, cookie) {
+    const seconds = quick ? 5 : 20;
+    const child = (0, node_child_process_1.fork)(__filename, ['--load-generator', url, cookie, '32', String(seconds)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const result = await new Promise((resolve, reject) => {
+        child.once('message', (m) => resolve(m));
+        child.once('error', reject);
+    });
+    const sorted = result.latenciesMs.sort((a, b) => a - b);
+    print('portal.dashboard_rps', result.requests / seconds, 'pages/s');
+    print('portal.dashboard_p99_ms', sorted[Math.floor(sorted.length * 0.99)] ?? NaN, 'ms');
+    if (result.errors > 0)
+        process.stderr.write(`dashboard: ${result.errors} requests failed\n`);
+}
+async function sse(base, cookie, parts) {
+    const downloads = 100;
+    const watchers = 1000;
+    const ids = Array.from({ length: downloads }, (_, i) => `download-bench-${i}`);
+    for (const id of ids) {
+        parts.views.set(id, { downloadId: id, customerId: 'bench-customer', csn: '6071000000000019', purse: 'ecash', amountMinor: 100n, mode: 'connected', step: 'started', version: 1, authorizationCode: null, wrongCodes: 0, outcome: null, finished: false, startedAt: new Date() });
+    }
+    const agent = new node_http_1.Agent({ keepAlive: true, maxSockets: watchers });
+    const sentAt = new Map();
+    let maxDelay = 0;
+    let delivered = 0;
+    let opened = 0;
+    const sockets = [];
+    await Promise.all(Array.from({ length: watchers }, (_, i) => new Promise((resolve) => {
+        const req = (0, node_http_1.request)(`${base}/api/v1/downloads/${ids[i % downloads]}/events`, { agent, headers: { cookie } }, (res) => {
+            opened++;
+            res.setEncoding('utf8');
+            res.on('data', (chunk) => {
+                for (const m of chunk.matchAll(/^id: (\d+)$/gm)) {
+                    const at = sentAt.get(Number(m[1]));
+                    if (at !== undefined) {
+                        delivered++;
+                        maxDelay = Math.max(maxDelay, Date.now() - at);
+                    }
+                }
+            });
+            resolve();
+        });
+        req.on('error', () => resolve());
+        sockets.push(req);
+        req.end();
+    })));
+    const pollsBefore = parts.polls;
+    const started = Date.now();
+    const steps = quick ? 6 : 20;
+    for (let version = 2; version < 2 + steps; version++) {
+        sentAt.set(version, Date.now());
+        for (const id of ids)
+            parts.views.set(id, { ...parts.views.get(id), version });
+        await new Promise((r) => setTimeout(r, 500));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const seconds = (Date.now() - started) / 1000;
+    print('portal.sse_watchers', opened, 'connections');
+    print('portal.sse_rss_mb', process.memoryUsage().rss / 1024 / 1024, 'MB');
+    print('portal.sse_max_delay_ms', maxDelay, 'ms');
+    print('portal.sse_delivered_ratio', delivered / (watchers * steps), 'ratio');
+    print('portal.sse_polls_per_s', (parts.polls - pollsBefore) / seconds, 'polls/s');
+    for (const s of sockets)
+        s.destroy();
+    agent.destroy();
+}
+async function upload(base, cookie, csrf, parts) {
+    const records = 100_000;
+    const header = Buffer.alloc(32);
+    header.write('ESTB', 0, 'latin1');
+    header[4] = 1;
+    header.writeUInt32BE(records, 17);
+    const file = Buffer.concat([header, Buffer.alloc(records * 48, 7), Buffer.alloc(8)]);
+    const boundary = `----bench${(0, node_crypto_1.randomBytes)(8).toString('hex')}`;
+    const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench.estb"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+        file,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const rounds = quick ? 3 : 10;
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < rounds; i++) {
+        await new Promise((resolve, reject) => {
+            const req = (0, node_http_1.request)(`${base}/api/v1/settlements`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length } }, (res) => {
+                res.resume();
+                res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`upload answered ${res.statusCode}`))));
+            });
+            req.on('error', reject);
+            req.end(body);
+        });
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (parts.handedOverBytes !== file.length * rounds)
+        throw new Error(`handed over ${parts.handedOverBytes} bytes, expected ${file.length * rounds}`);
+    print('portal.upload_mb_per_s', (file.length * rounds) / 1024 / 1024 / seconds, 'MB/s');
+}
+async function signIn(base, email, password) {
+    const call = (method, path, cookie, payload, csrf) => new Promise((resolve, reject) => {
+        const data = payload === undefined ? undefined : JSON.stringify(payload);
+        const req = (0, node_http_1.request)(`${base}${path}`, { method, headers: { cookie, ...(data ? { 'content-type': 'application/json' } : {}), ...(csrf ? { 'x-csrf-token': csrf } : {}) } }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c) => (text += c));
+            res.on('end', () => {
+                const set = [].concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('purseflow_session='));
+                resolve({ cookie: set ?? cookie, body: JSON.parse(text) });
+            });
+        });
+        req.on('error', reject);
+        req.end(data);
+    });
+    const first = await call('GET', '/api/v1/session', '');
+    const signedIn = await call('POST', '/api/v1/session', first.cookie, { email, password }, first.body.csrfToken);
+    return { cookie: signedIn.cookie, csrf: signedIn.body.csrfToken };
+}
+async function main() {
+    loadServicesEnv();
+    const url = process.env.DATABASE_URL;
+    if (!url)
+        throw new Error('DATABASE_URL is not set: run `npx purseflow services up` first.');
+    const name = `bench_portal_${(0, node_crypto_1.randomBytes)(4).toString('hex')}`;
+    const admin = (0, knex_1.default)({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
+    await admin.raw(`CREATE DATABASE ${name}`);
+    const dbUrl = new URL(url);
+    dbUrl.pathname = `/${name}`;
+    const db = (0, knex_1.default)({ client: 'pg', connection: dbUrl.toString(), pool: { min: 0, max: 10 } });
+    await (0, portal_1.migratePortal)(db);
+    const parts = new StandIn();
+    const running = await (0, portal_1.startPortal)({ db, workflows: parts, ledger: parts, sessionKey: (0, node_crypto_1.randomBytes)(32), limits: { signInPerMinute: 100 } });
+    try {
+        const password = (0, node_crypto_1.randomBytes)(12).toString('hex');
+        await (0, portal_1.addUser)(db, { email: 'bench@example.com', role: 'customer', password, linkedId: 'bench-customer' });
+        await (0, portal_1.addUser)(db, { email: 'bench-shop@example.com', role: 'merchant', password, linkedId: 'bench-merchant' });
+        const customer = await signIn(running.url, 'bench@example.com', password);
+        await dashboard(`${running.url}/customer`, customer.cookie);
+        await sse(running.url, customer.cookie, parts);
+        const merchant = await signIn(running.url, 'bench-shop@example.com', password);
+        await upload(running.url, merchant.cookie, merchant.csrf, parts);
+    }
+    finally {
+        await running.close();
+        await db.destroy();
+        await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.destroy();
+    }
+}
+if (process.argv[2] === '--load-generator') {
+    const [url, cookie, connections, seconds] = process.argv.slice(3);
+    void generateLoad(url, cookie, Number(connections), Number(seconds)).then((result) => {
+        process.send?.(result, () => process.exit(0));
+    });
+}
+else {
+    main().catch((err) => {
+        process.stderr.write(`bench portal failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+    });
+}

@@ -1,0 +1,38 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.pcscStatusOf = pcscStatusOf;
+exports.readerErrorFromPcsc = readerErrorFromPcsc;
+// Turns a pcsclite error (its message ends in the PC/SC return code, e.g. "SCardTransmit error:
+// Card was removed.(0x80100069)") into a ReaderError. Pure, so every code gets a unit test.
+const reader_error_1 = require("./reader-error");
+const BY_CODE = {
+    0x80100069: 'card_removed', // SCARD_W_REMOVED_CARD
+    0x80100067: 'card_removed', // SCARD_W_UNPOWERED_CARD
+    0x8010000c: (step) => (step === 'connect' ? 'no_card' : 'card_removed'), // SCARD_E_NO_SMARTCARD
+    0x80100068: 'reader_reset', // SCARD_W_RESET_CARD: another application reset the card
+    0x80100017: 'reader_vanished', // SCARD_E_READER_UNAVAILABLE
+    0x80100009: 'reader_vanished', // SCARD_E_UNKNOWN_READER
+    0x8010001d: (step) => (step === 'connect' ? 'reader_unavailable' : 'reader_vanished'), // SCARD_E_NO_SERVICE
+    0x8010001e: 'reader_vanished', // SCARD_E_SERVICE_STOPPED
+    0x8010002e: 'reader_unavailable', // SCARD_E_NO_READERS_AVAILABLE
+    0x8010000b: 'reader_unavailable', // SCARD_E_SHARING_VIOLATION: another application holds the card
+    0x8010000a: 'timeout', // SCARD_E_TIMEOUT
+    0x80100016: 'outcome_unknown', // SCARD_E_NOT_TRANSACTED
+    0x80100003: 'closed', // SCARD_E_INVALID_HANDLE
+    0x80100066: 'reader_refused', // SCARD_W_UNRESPONSIVE_CARD
+    0x80100065: 'reader_refused', // SCARD_W_UNSUPPORTED_CARD
+    0x8010000f: 'reader_refused', // SCARD_E_PROTO_MISMATCH
+};
+function pcscStatusOf(message) {
+    const m = /\(0x([0-9a-fA-F]{1,8})\)\s*$/.exec(message);
+    return m ? Number.parseInt(m[1], 16) : undefined;
+}
+function readerErrorFromPcsc(err, step, readerName) {
+    const status = pcscStatusOf(err.message);
+    const rule = status === undefined ? undefined : BY_CODE[status];
+    const code = rule === undefined ? 'reader_refused' : typeof rule === 'function' ? rule(step) : rule;
+    const hex = status === undefined ? undefined : `0x${status.toString(16).padStart(8, '0')}`;
+    // Nothing reaches the card when the connect step fails; after that, PC/SC cannot tell us.
+    const fate = step === 'connect' ? 'not_sent' : 'unknown';
+    return new reader_error_1.ReaderError(code, `PC/SC ${step} on "${readerName}" failed: ${err.message}`, fate, hex);
+}

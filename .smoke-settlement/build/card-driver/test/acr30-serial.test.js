@@ -1,0 +1,264 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+// The ACR30 host driver against the ACR30 simulator over a real socat pseudo-terminal pair with
+// `serialport`: commands, unsolicited messages, NAK recovery both ways, time-outs and unplugging.
+const serialport_1 = require("serialport");
+const socat_pair_1 = require("../../test-support/socat-pair");
+const acr30_reader_1 = require("../acr30/acr30-reader");
+const acr30_simulator_1 = require("../acr30/acr30-simulator");
+const reader_error_1 = require("../reader/reader-error");
+const echo_card_1 = require("./echo-card");
+const SW_OK = Buffer.from([0x90, 0x00]);
+// Short waits keep recovery tests quick; the simulator runs unpaced unless a test is about speed.
+const FAST = { controlMs: 300, resetMs: 300, exchangeMs: 300 };
+let pair;
+let sim;
+let reader;
+async function setUp(simOptions = {}, card = new echo_card_1.EchoCard()) {
+    pair = await (0, socat_pair_1.openSocatPair)();
+    sim = await acr30_simulator_1.Acr30Simulator.open({ path: pair.devicePath, card, paced: false, announceReset: false, ...simOptions });
+    reader = await acr30_reader_1.Acr30Reader.open({ path: pair.hostPath, timeouts: FAST });
+    return { card, reader };
+}
+afterEach(async () => {
+    await reader?.close();
+    reader = null;
+    await sim?.close();
+    await pair?.close();
+});
+function next(r, event, timeoutMs = 2000) {
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
+        r.once(event, () => {
+            clearTimeout(timer);
+            resolve();
+        });
+    });
+}
+async function rejection(p) {
+    const err = await p.then(() => new Error('expected a rejection'), (e) => e);
+    if (!(err instanceof reader_error_1.ReaderError))
+        throw err;
+    return err;
+}
+test('the host sends GET_ACR_STAT as the exact bytes of §1.10 and reads the reply', async () => {
+    pair = await (0, socat_pair_1.openSocatPair)();
+    const device = new serialport_1.SerialPort({ path: pair.devicePath, baudRate: 9600 });
+    const got = [];
+    device.on('data', (d) => {
+        got.push(d);
+        // Answer by hand with a 16-byte status: no card.
+        if (Buffer.concat(got).includes(0x03)) {
+            const stat = Buffer.concat([Buffer.from('HANDMADE  ', 'latin1'), Buffer.from([255, 255, 0x30, 0x00, 0x00, 0x00])]);
+            const body = Buffer.concat([Buffer.from([0x01, 0x90, 0x00, 16]), stat]);
+            const sum = body.reduce((x, b) => x ^ b, 0);
+            device.write(Buffer.concat([Buffer.from([0x02]), Buffer.from(Buffer.concat([body, Buffer.from([sum])]).toString('hex').toUpperCase(), 'latin1'), Buffer.from([0x03])]));
+        }
+    });
+    const opening = acr30_reader_1.Acr30Reader.open({ path: pair.hostPath, timeouts: FAST });
+    reader = await opening.catch((e) => {
+        throw e;
+    });
+    expect(Buffer.concat(got).subarray(0, 10)).toEqual(Buffer.from('02 30 31 30 31 30 30 30 30 03'.replace(/ /g, ''), 'hex'));
+    expect(reader.cardPresent).toBe(false);
+    await reader.close();
+    reader = null;
+    await new Promise((r) => device.close(() => r()));
+});
+test('GET_ACR_STAT reports the simulated reader, its card types and the card state', async () => {
+    const { reader } = await setUp();
+    const stat = await reader.status();
+    expect(stat.firmware).toBe('ACR30S-SIM');
+    expect(stat.cardState).toBe('present');
+    expect(reader.cardPresent).toBe(true);
+});
+test('connect selects T=1 and RESET returns the card ATR; APDUs travel in EXCHANGE_APDU', async () => {
+    const { card, reader } = await setUp();
+    const conn = await reader.connect();
+    expect(conn.atr).toEqual(card.atr);
+    expect(await conn.transmit(echo_card_1.SELECT_ANY)).toEqual(SW_OK);
+    const payload = Buffer.from('A1B2C3D4E5', 'hex');
+    expect(await conn.transmit((0, echo_card_1.ECHO)(payload))).toEqual(Buffer.concat([payload, SW_OK]));
+    expect((await reader.status()).cardState).toBe('powered');
+    await conn.disconnect();
+    expect((await reader.status()).cardState).toBe('present');
+});
+test('connecting to an empty reader fails with no_card', async () => {
+    const { reader } = await setUp({}, null);
+    const err = await rejection(reader.connect());
+    expect(err.code).toBe('no_card');
+    expect(err.fate).toBe('not_sent');
+});
+test('an APDU the ACR30 cannot carry (ISO Le 00) is refused before anything is sent', async () => {
+    const { reader } = await setUp();
+    const conn = await reader.connect();
+    const sent = reader.counters.bytesSent;
+    const err = await rejection(conn.transmit(Buffer.from('00B2010C00', 'hex')));
+    expect(err.code).toBe('unsupported_command');
+    expect(reader.counters.bytesSent).toBe(sent);
+});
+test('card inserted and removed messages become events, and removal voids the connection', async () => {
+    const { reader } = await setUp({}, null);
+    expect(reader.cardPresent).toBe(false);
+    const inserted = next(reader, 'card-inserted');
+    sim.insert(new echo_card_1.EchoCard());
+    await inserted;
+    const conn = await reader.connect();
+    const removed = next(reader, 'card-removed');
+    sim.remove();
+    await removed;
+    expect(reader.cardPresent).toBe(false);
+    const err = await rejection(conn.transmit(echo_card_1.SELECT_ANY));
+    expect(err.code).toBe('card_removed');
+    expect(err.fate).toBe('not_sent');
+});
+test('an unsolicited message between a command and its reply is taken as an event, and the reply still arrives', async () => {
+    const { reader } = await setUp();
+    const conn = await reader.connect();
+    const removedEvent = next(reader, 'card-removed');
+    sim.inject({ kind: 'unsolicited-before-reply', message: 'card-removed' });
+    const reply = conn.transmit(echo_card_1.SELECT_ANY);
+    await removedEvent;
+    // The reply itself is honest data from the card; the event voids later commands, not this one.
+    await expect(reply).resolves.toEqual(SW_OK);
+});
+test('garbage on the line before a reply is skipped', async () => {
+    const { reader } = await setUp();
+    const conn = await reader.connect();
+    await sim.sendRaw(Buffer.from('\x00\xff garbage \x05\x41', 'latin1'));
+    expect(await conn.transmit(echo_card_1.SELECT_ANY)).toEqual(SW_OK);
+    expect(reader.counters.noiseBytes).toBeGreaterThan(0);
+});
+test('a reply split in two with a pause between is reassembled', async () => {
+    const { reader } = await setUp();
+    const conn = await reader.connect();
+    sim.inject({ kind: 'split-reply', pauseMs: 50 });
+    const payload = Buffer.from('0102030405060708090A', 'hex');
+    expect(await conn.transmit((0, echo_card_1.ECHO)(payload))).toEqual(Buffer.concat([payload, SW_OK]));
+});
+test('a reply with a wrong checksum is fetched again with NAK; the card runs the command once', async () => {
+    const { card, reader } = await setUp();
+    const conn = await reader.connect();
+    let naks = 0;
+    sim.on('host-nak', () => (naks += 1));
+    sim.inject({ kind: 'corrupt-reply' });
+    expect(await conn.transmit(echo_card_1.COUNT)).toEqual(Buffer.from([0x00, 0x01, 0x90, 0x00]));
+    expect(naks).toBe(1);
+    expect(card.counter).toBe(1);
+});
+test('a lost reply to a purse-like command is recovered with NAK, never by sending the command again', async () => {
+    const { card, reader } = await setUp();
+    const conn = await reader.connect();
+    sim.inject({ kind: 'drop-reply' });
+    expect(await conn.transmit(echo_card_1.COUNT)).toEqual(Buffer.from([0x00, 0x01, 0x90, 0x00]));
+    expect(card.counter).toBe(1);
+    expect(card.seen.filter((a) => a[1] === 0xc5)).toHaveLength(1);
+    expect(reader.counters.naksSent).toBe(1);
+});
+test('a command the reader NAKs as damaged is sent again (the reader discarded it)', async () => {
+    const { card, reader } = await setUp();
+    const conn = await reader.connect();
+    sim.inject({ kind: 'nak-command' });
+    expect(await conn.transmit(echo_card_1.COUNT)).toEqual(Buffer.from([0x00, 0x01, 0x90, 0x00]));
+    expect(card.counter).toBe(1);
+    expect(reader.counters.naksReceived).toBe(1);
+});
+test('when a NAK brings back the previous reply, the outcome is reported unknown instead of guessed', async () => {
+    const { card, reader } = await setUp();
+    const conn = await reader.connect();
+    await conn.transmit(echo_card_1.SELECT_ANY);
+    // The card is slow: the host's wait runs out, its NAK makes the reader repeat the SELECT reply.
+    sim.inject({ kind: 'delay-reply', ms: 1000 });
+    const err = await rejection(conn.transmit(echo_card_1.COUNT));
+    expect(err.code).toBe('outcome_unknown');
+    expect(err.fate).toBe('unknown');
+    expect(card.counter).toBe(1);
+    expect(card.seen.filter((a) => a[1] === 0xc5)).toHaveLength(1);
+});
+test('a reader that hears nothing yields timeout after the NAK retries, with the outcome unknown', async () => {
+    const { reader } = await setUp();
+    const conn = await reader.connect();
+    sim.inject({ kind: 'deaf', ms: 2000 });
+    const started = Date.now();
+    const err = await rejection(conn.transmit(echo_card_1.COUNT));
+    expect(err.code).toBe('timeout');
+    expect(err.fate).toBe('unknown');
+    expect(reader.counters.naksSent).toBe(3);
+    expect(Date.now() - started).toBeLessThan(2000);
+});
+test('control commands that time out are simply sent again', async () => {
+    const { reader } = await setUp();
+    sim.inject({ kind: 'deaf', ms: 200 });
+    const stat = await reader.status();
+    expect(stat.cardState).toBe('present');
+    expect(reader.counters.naksSent).toBe(0);
+});
+test('pulling the card during a command gives card_removed (reader status 60 04)', async () => {
+    const { card, reader } = await sim_with_slow_card();
+    const conn = await reader.connect();
+    const pending = conn.transmit(echo_card_1.COUNT);
+    setTimeout(() => sim.remove(), 30);
+    const err = await rejection(pending);
+    expect(err.code).toBe('card_removed');
+    expect(err.status).toBe('6004');
+    expect(card.counter).toBe(0);
+});
+async function sim_with_slow_card() {
+    const card = new echo_card_1.EchoCard();
+    pair = await (0, socat_pair_1.openSocatPair)();
+    sim = await acr30_simulator_1.Acr30Simulator.open({ path: pair.devicePath, card, paced: false, announceReset: false, cardProcessingMs: 150 });
+    reader = await acr30_reader_1.Acr30Reader.open({ path: pair.hostPath, timeouts: { ...FAST, exchangeMs: 1000 } });
+    return { card, reader };
+}
+test('a reader reset during a command fails it with reader_reset and raises reader-reset', async () => {
+    const { reader } = await sim_with_slow_card();
+    const conn = await reader.connect();
+    const resetEvent = next(reader, 'reader-reset');
+    const pending = conn.transmit(echo_card_1.COUNT);
+    setTimeout(() => sim.powerCycle(), 30);
+    const err = await rejection(pending);
+    expect(err.code).toBe('reader_reset');
+    await resetEvent;
+    expect(conn.open).toBe(false);
+});
+test('unplugging the reader mid-command yields reader_vanished and the reader-vanished event', async () => {
+    const { reader } = await sim_with_slow_card();
+    const conn = await reader.connect();
+    const vanished = new Promise((resolve) => reader.once('reader-vanished', resolve));
+    const pending = conn.transmit(echo_card_1.COUNT);
+    setTimeout(() => void pair.unplug(), 30);
+    const err = await rejection(pending);
+    expect(err.code).toBe('reader_vanished');
+    expect((await vanished).code).toBe('reader_vanished');
+    const after = await rejection(reader.connect());
+    expect(after.code).toBe('reader_vanished');
+});
+test('SET_PROTOCOL moves both ends to 115200 and the link keeps working', async () => {
+    const { reader } = await setUp({ paced: true });
+    await reader.setBaud(115200);
+    expect(reader.baudRate).toBe(115200);
+    expect(sim.lineSpeed).toBe(115200);
+    const conn = await reader.connect();
+    expect(await conn.transmit(echo_card_1.SELECT_ANY)).toEqual(SW_OK);
+});
+test('a paced line at 9600 bps takes at least the wire time of the bytes it carried', async () => {
+    const { reader } = await setUp({ paced: true });
+    const conn = await reader.connect();
+    const payload = Buffer.alloc(100, 0x5a);
+    const sent = reader.counters.bytesSent;
+    const received = reader.counters.bytesReceived;
+    const started = performance.now();
+    await conn.transmit((0, echo_card_1.ECHO)(payload));
+    const elapsed = performance.now() - started;
+    const bytes = reader.counters.bytesSent - sent + reader.counters.bytesReceived - received;
+    expect(elapsed).toBeGreaterThanOrEqual((bytes * 10 * 1000) / 9600 - 1);
+});
+test('opening a port where no reader answers fails with reader_unavailable', async () => {
+    pair = await (0, socat_pair_1.openSocatPair)();
+    const err = await rejection(acr30_reader_1.Acr30Reader.open({ path: pair.hostPath, timeouts: { controlMs: 100 }, retries: 1 }));
+    expect(err.code).toBe('reader_unavailable');
+});
+test('opening a serial port that does not exist fails with reader_unavailable', async () => {
+    const err = await rejection(acr30_reader_1.Acr30Reader.open({ path: '/nonexistent/ttyACR30' }));
+    expect(err.code).toBe('reader_unavailable');
+});

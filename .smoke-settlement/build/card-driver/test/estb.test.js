@@ -1,0 +1,242 @@
+"use strict";
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+const fast_check_1 = __importDefault(require("fast-check"));
+const fs = __importStar(require("node:fs"));
+const os = __importStar(require("node:os"));
+const path = __importStar(require("node:path"));
+const node_stream_1 = require("node:stream");
+const index_1 = require("../index");
+const spec_vectors_1 = require("./spec-vectors");
+const keys = (0, index_1.testKeyStore)();
+const transferCardId = (0, index_1.parseTransferCardId)('5452414E53000003');
+const samId = (0, index_1.parseSamId)('53414D0000000007');
+const header = { transferCardId, batchSeq: 7, created: 1_790_000_000 };
+function pieces(file, cuts) {
+    const points = [...new Set(cuts.map((c) => c % (file.length + 1)))].sort((a, b) => a - b);
+    const parts = [];
+    let at = 0;
+    for (const p of points) {
+        parts.push(file.subarray(at, p));
+        at = p;
+    }
+    parts.push(file.subarray(at));
+    return node_stream_1.Readable.from(parts.filter((p) => p.length > 0));
+}
+async function events(source) {
+    const out = [];
+    for await (const e of (0, index_1.readEstb)(source, { keys }))
+        out.push(e);
+    return out;
+}
+async function estbError(source) {
+    try {
+        await events(source);
+    }
+    catch (err) {
+        expect(err).toBeInstanceOf(index_1.EstbError);
+        return err;
+    }
+    throw new Error('expected the file to be refused');
+}
+const recordArb = fast_check_1.default.record({
+    csn: fast_check_1.default.stringMatching(/^[0-9]{15}$/).map((d) => (0, index_1.csnWithCheckDigit)(d)),
+    atc: fast_check_1.default.integer({ min: 1, max: 0xffff }),
+    purse: fast_check_1.default.constantFrom(1, 2),
+    amount: fast_check_1.default.bigInt({ min: 1n, max: 0xffffffffn }),
+    balanceAfter: fast_check_1.default.bigInt({ min: 0n, max: 0xffffffffn }),
+    samId: fast_check_1.default.constant(samId),
+    samSeq: fast_check_1.default.integer({ min: 0, max: 0xffffffff }),
+    time: fast_check_1.default.integer({ min: 0, max: 0xffffffff }),
+    macp: fast_check_1.default.uint8Array({ minLength: 4, maxLength: 4 }).map((a) => Buffer.from(a)),
+    macs: fast_check_1.default.uint8Array({ minLength: 4, maxLength: 4 }).map((a) => Buffer.from(a)),
+});
+describe('.estb write → read round trip', () => {
+    test('any records, cut into any chunks, read back field for field', async () => {
+        await fast_check_1.default.assert(fast_check_1.default.asyncProperty(fast_check_1.default.array(recordArb, { maxLength: 20 }), fast_check_1.default.array(fast_check_1.default.nat(), { maxLength: 8 }), async (records, cuts) => {
+            const file = (0, index_1.encodeEstbFile)(header, records.map(index_1.encodeRecord), keys.transferCardKey(transferCardId));
+            const got = await events(pieces(file, cuts));
+            expect(got[0]).toEqual({ kind: 'header', header: { ...header, recordCount: records.length } });
+            expect(got.filter((e) => e.kind === 'record').map((e) => e.kind === 'record' && e.record)).toEqual(records);
+            expect(got[got.length - 1]).toMatchObject({ kind: 'end', fileAccepted: true, records: records.length });
+        }), { numRuns: 60 });
+    });
+    test('the streaming writer writes the same bytes as the in-memory encoder', () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'purseflow-estb-'));
+        try {
+            const records = fast_check_1.default.sample(recordArb, 50).map(index_1.encodeRecord);
+            const file = path.join(dir, 'b.estb');
+            const writer = new index_1.EstbFileWriter(file, { ...header, recordCount: records.length }, keys.transferCardKey(transferCardId));
+            records.forEach((r) => writer.write(r));
+            writer.finish();
+            expect(fs.readFileSync(file)).toEqual((0, index_1.encodeEstbFile)(header, records, keys.transferCardKey(transferCardId)));
+        }
+        finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+    test('the streaming writer refuses to finish short of the announced count', () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'purseflow-estb-'));
+        try {
+            const writer = new index_1.EstbFileWriter(path.join(dir, 'b.estb'), { ...header, recordCount: 2 }, keys.transferCardKey(transferCardId));
+            writer.write((0, index_1.encodeRecord)(fast_check_1.default.sample(recordArb, 1)[0]));
+            expect(() => writer.finish()).toThrow(expect.objectContaining({ code: 'record_count_mismatch' }));
+        }
+        finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+describe('files that cannot be read are refused whole, with a typed error', () => {
+    const file = (0, index_1.encodeEstbFile)(header, fast_check_1.default.sample(recordArb, 3).map(index_1.encodeRecord), keys.transferCardKey(transferCardId));
+    test('empty file: too_short', async () => {
+        expect((await estbError(node_stream_1.Readable.from([Buffer.alloc(0)]))).code).toBe('too_short');
+    });
+    test('not ESTB: bad_magic', async () => {
+        expect((await estbError(node_stream_1.Readable.from([Buffer.concat([Buffer.from('ZSTB'), file.subarray(4)])]))).code).toBe('bad_magic');
+    });
+    test('version 2: unsupported_version', async () => {
+        const v2 = Buffer.from(file);
+        v2[4] = 2;
+        expect((await estbError(node_stream_1.Readable.from([v2]))).code).toBe('unsupported_version');
+    });
+    test('non-zero header padding: header_padding', async () => {
+        const bad = Buffer.from(file);
+        bad[31] = 1;
+        expect((await estbError(node_stream_1.Readable.from([bad]))).code).toBe('header_padding');
+    });
+    test('cut inside a record: truncated', async () => {
+        expect((await estbError(node_stream_1.Readable.from([file.subarray(0, 32 + 48 + 20)]))).code).toBe('truncated');
+    });
+    test('cut inside the MAC: truncated', async () => {
+        expect((await estbError(node_stream_1.Readable.from([file.subarray(0, file.length - 3)]))).code).toBe('truncated');
+    });
+    test('bytes beyond the MAC: trailing_bytes', async () => {
+        expect((await estbError(node_stream_1.Readable.from([Buffer.concat([file, Buffer.alloc(50)])]))).code).toBe('trailing_bytes');
+    });
+    test('a missing path: file_unreadable', async () => {
+        expect((await estbError('/nonexistent/dir/batch.estb')).code).toBe('file_unreadable');
+    });
+    test('fuzzed bytes never crash the reader: each gives events or an EstbError', async () => {
+        await fast_check_1.default.assert(fast_check_1.default.asyncProperty(fast_check_1.default.uint8Array({ maxLength: 400 }), fast_check_1.default.boolean(), async (bytes, withMagic) => {
+            const input = withMagic ? Buffer.concat([file.subarray(0, 5), Buffer.from(bytes)]) : Buffer.from(bytes);
+            try {
+                await events(node_stream_1.Readable.from([input]));
+            }
+            catch (err) {
+                expect(err).toBeInstanceOf(index_1.EstbError);
+            }
+        }), { numRuns: 300 });
+    });
+});
+describe('record verdicts from a simulated merchant', () => {
+    const cards = ['607100000000101', '607100000000102'].map((d) => index_1.SimulatedCard.issue(keys, (0, index_1.csnWithCheckDigit)(d)));
+    beforeAll(async () => {
+        for (const card of cards) {
+            await (0, index_1.performOnlineLoad)((0, index_1.inMemoryChannel)(card), keys, { purse: index_1.PURSE.ecash, amount: 100000n });
+            await (0, index_1.performOnlineLoad)((0, index_1.inMemoryChannel)(card), keys, { purse: index_1.PURSE.food, amount: 100000n });
+        }
+    });
+    const merchant = { samIds: new Set([samId]), transferCardIds: new Set([transferCardId]), acceptsFoodVouchers: false };
+    async function run(faults) {
+        const result = (0, index_1.runMerchant)(keys, cards, { samId, transferCardId, amount: 150n, purchases: 4, faults, now: () => 1_790_000_000 });
+        const verdicts = [];
+        const summary = await (0, index_1.verifyEstb)(node_stream_1.Readable.from([result.file]), { keys, merchant }, (_i, _r, v) => verdicts.push(v.reasons));
+        return { result, summary, verdicts };
+    }
+    test('a clean file: every record accepted', async () => {
+        const { summary } = await run({});
+        expect(summary).toMatchObject({ fileAccepted: true, records: 4, acceptedRecords: 4 });
+    });
+    test('a tampered MACP is purchase_mac_invalid (the SAM re-signed it)', async () => {
+        const { verdicts } = await run({ tamperPurchaseMacs: 1 });
+        expect(verdicts[0]).toEqual(['purchase_mac_invalid']);
+        expect(verdicts.slice(1).every((v) => v.length === 0)).toBe(true);
+    });
+    test('a tampered MACS is sam_mac_invalid', async () => {
+        const { verdicts } = await run({ tamperSamMacs: 1 });
+        expect(verdicts[3]).toEqual(['sam_mac_invalid']);
+    });
+    test('a replayed record is sam_seq_repeated', async () => {
+        const { verdicts } = await run({ replayRecords: 1 });
+        expect(verdicts[4]).toEqual(['sam_seq_repeated']);
+    });
+    test("another merchant's SAM is sam_not_of_merchant", async () => {
+        const { verdicts } = await run({ foreignSamPurchases: 1 });
+        expect(verdicts[4]).toEqual(['sam_not_of_merchant']);
+    });
+    test('food vouchers at a non-food merchant are food_not_accepted', async () => {
+        const { verdicts } = await run({ foodPurchases: 1 });
+        expect(verdicts[4]).toEqual(['food_not_accepted']);
+    });
+    test('a tampered file MAC rejects the file whole', async () => {
+        const { summary } = await run({ tamperFileMac: true });
+        expect(summary).toMatchObject({ fileAccepted: false, fileRejections: ['file_mac_invalid'] });
+    });
+    test("another merchant's Transfer card rejects the file whole", async () => {
+        const result = (0, index_1.runMerchant)(keys, cards, { samId, transferCardId: (0, index_1.parseTransferCardId)('5452414E530000FF'), amount: 1n, purchases: 1 });
+        const summary = await (0, index_1.verifyEstb)(node_stream_1.Readable.from([result.file]), { keys, merchant });
+        expect(summary.fileRejections).toEqual(['transfer_card_not_of_merchant']);
+    });
+    test('a truncated file is refused as truncated', async () => {
+        const { file } = (0, index_1.runMerchant)(keys, cards, { samId, transferCardId, amount: 1n, purchases: 2, faults: { truncateBytes: 30 } });
+        expect((await estbError(node_stream_1.Readable.from([file]))).code).toBe('truncated');
+    });
+    test('a record with a bad CSN, an unknown purse, amount 0 and dirty padding gets each reason', async () => {
+        const good = (0, index_1.decodeRecord)((0, index_1.runMerchant)(keys, cards, { samId, transferCardId, amount: 1n, purchases: 1 }).file.subarray(32, 80));
+        const valid = (0, index_1.csnWithCheckDigit)('607100000000010');
+        const wrongCheckDigit = valid.slice(0, 15) + String((Number(valid[15]) + 1) % 10);
+        const bad = (0, index_1.encodeRecord)({ ...good, csn: wrongCheckDigit, purse: 3, amount: 0n });
+        bad[47] = 1;
+        const file = (0, index_1.encodeEstbFile)(header, [bad], keys.transferCardKey(transferCardId));
+        const reasons = [];
+        await (0, index_1.verifyEstb)(node_stream_1.Readable.from([file]), { keys }, (_i, _r, v) => reasons.push(...v.reasons));
+        expect(reasons).toEqual(expect.arrayContaining(['csn_invalid', 'purse_unknown', 'amount_zero', 'padding_not_zero', 'sam_mac_invalid']));
+    });
+});
+test('the reader reads from a path as well as from a stream', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'purseflow-estb-'));
+    try {
+        const file = path.join(dir, 'v.estb');
+        fs.writeFileSync(file, (0, spec_vectors_1.hex)('45535442015452414E5300000300000005000000016AB149900000000000000060710000000000190003010000109A0000510E53414D0000000007000000116AB13B803D54AE97DE9C588B0000000000064E4E3AABAD4EF3'));
+        expect(await (0, index_1.verifyEstb)(file, { keys })).toMatchObject({ fileAccepted: true, acceptedRecords: 1 });
+    }
+    finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});

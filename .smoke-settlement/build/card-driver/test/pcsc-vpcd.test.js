@@ -1,0 +1,196 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+const card_reader_1 = require("../reader/card-reader");
+const pcsc_reader_1 = require("../reader/pcsc-reader");
+const reader_error_1 = require("../reader/reader-error");
+const vpcd_card_connector_1 = require("../vpcd/vpcd-card-connector");
+const identity_1 = require("../esmart/identity");
+const session_1 = require("../esmart/session");
+const master_key_config_1 = require("../keys/master-key-config");
+const esmart_card_1 = require("../simulator/esmart-card");
+const echo_card_1 = require("./echo-card");
+// Slot 1 (base port + 1): slot 0 is left to the reader agent's and workflows' tests.
+const SLOT = 1;
+const VPCD_PORT = Number(process.env.PURSEFLOW_VPCD_PORT ?? 35963) + SLOT;
+const READER_NAME = `Virtual PCD 00 0${SLOT}`;
+function nextEvent(reader, event, timeoutMs = 5000) {
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
+        reader.once(event, () => {
+            clearTimeout(timer);
+            resolve();
+        });
+    });
+}
+async function rejection(p) {
+    const err = await p.then(() => new Error('expected a rejection'), (e) => e);
+    if (!(err instanceof reader_error_1.ReaderError))
+        throw err;
+    return err;
+}
+let service;
+let reader;
+beforeAll(async () => {
+    service = pcsc_reader_1.PcscService.open({ commandTimeoutMs: 3000 });
+    reader = await service.reader(READER_NAME, 5000);
+});
+afterAll(async () => {
+    await service.close();
+});
+async function insert(card = new echo_card_1.EchoCard()) {
+    const connector = new vpcd_card_connector_1.VpcdCardConnector({ card, port: VPCD_PORT });
+    const inserted = nextEvent(reader, 'card-inserted');
+    await connector.insert();
+    await inserted;
+    return { card, connector };
+}
+async function remove(connector) {
+    if (!reader.cardPresent)
+        return connector.remove();
+    const removed = nextEvent(reader, 'card-removed');
+    await connector.remove();
+    await removed;
+}
+test('pcsclite lists both vpcd slots as PC/SC readers', async () => {
+    const names = await service.listReaders();
+    expect(names).toEqual(expect.arrayContaining(['Virtual PCD 00 00', 'Virtual PCD 00 01']));
+});
+test('connecting to an empty reader fails with no_card and sends nothing', async () => {
+    expect(reader.cardPresent).toBe(false);
+    const err = await rejection(reader.connect());
+    expect(err.code).toBe('no_card');
+    expect(err.fate).toBe('not_sent');
+});
+test('inserting a virtual card raises card-inserted, and connect returns its ATR', async () => {
+    const { card, connector } = await insert();
+    try {
+        expect(reader.cardPresent).toBe(true);
+        const connection = await reader.connect();
+        expect(connection.atr).toEqual(card.atr);
+        await connection.disconnect();
+    }
+    finally {
+        await remove(connector);
+    }
+});
+test('APDUs reach the card unchanged and its responses come back whole', async () => {
+    const { card, connector } = await insert();
+    try {
+        const connection = await reader.connect();
+        expect(await connection.transmit(echo_card_1.SELECT_ANY)).toEqual(Buffer.from([0x90, 0x00]));
+        const payload = Buffer.from('00112233445566778899AABBCCDDEEFF', 'hex');
+        expect(await connection.transmit((0, echo_card_1.ECHO)(payload))).toEqual(Buffer.concat([payload, Buffer.from([0x90, 0x00])]));
+        expect(card.seen[card.seen.length - 1]).toEqual((0, echo_card_1.ECHO)(payload));
+        await connection.disconnect();
+    }
+    finally {
+        await remove(connector);
+    }
+});
+test('removing the card raises card-removed and the open connection refuses further commands', async () => {
+    const { connector } = await insert();
+    const connection = await reader.connect();
+    await remove(connector);
+    expect(reader.cardPresent).toBe(false);
+    expect(connection.open).toBe(false);
+    const err = await rejection(connection.transmit(echo_card_1.SELECT_ANY));
+    expect(err.code).toBe('card_removed');
+    expect(err.fate).toBe('not_sent');
+    await connection.disconnect();
+});
+test('a card torn away after executing a command yields card_removed with an unknown outcome', async () => {
+    const { card, connector } = await insert();
+    const connection = await reader.connect();
+    connector.tearOn({ stage: 'after-processing', when: (apdu) => apdu[1] === 0xc5 });
+    const err = await rejection(connection.transmit(echo_card_1.COUNT));
+    expect(err.code).toBe('card_removed');
+    expect(err.fate).toBe('unknown');
+    expect(card.counter).toBe(1);
+    expect(connector.inserted).toBe(false);
+    await connection.disconnect();
+    if (reader.cardPresent)
+        await nextEvent(reader, 'card-removed');
+});
+test('a card torn away before a command arrives yields card_removed and the card never ran it', async () => {
+    const { card, connector } = await insert();
+    const connection = await reader.connect();
+    connector.tearOn({ stage: 'before-processing', when: (apdu) => apdu[1] === 0xc5 });
+    const err = await rejection(connection.transmit(echo_card_1.COUNT));
+    expect(err.code).toBe('card_removed');
+    expect(card.counter).toBe(0);
+    await connection.disconnect();
+    if (reader.cardPresent)
+        await nextEvent(reader, 'card-removed');
+});
+test('waitForCard resolves when a card is presented later', async () => {
+    const card = new echo_card_1.EchoCard();
+    const connector = new vpcd_card_connector_1.VpcdCardConnector({ card, port: VPCD_PORT });
+    const waiting = (0, card_reader_1.waitForCard)(reader, 5000);
+    await connector.insert();
+    await waiting;
+    expect(reader.cardPresent).toBe(true);
+    await remove(connector);
+});
+test('waitForCard gives up with no_card when nobody presents a card', async () => {
+    const err = await rejection((0, card_reader_1.waitForCard)(reader, 200));
+    expect(err.code).toBe('no_card');
+});
+test('a reader name pcscd does not know is refused with reader_unavailable', async () => {
+    const err = await rejection(service.reader('No Such Reader 00 00', 300));
+    expect(err.code).toBe('reader_unavailable');
+    expect(err.message).toContain('Virtual PCD 00 00');
+});
+test('inserting into a vpcd port nobody listens on fails with reader_unavailable', async () => {
+    const connector = new vpcd_card_connector_1.VpcdCardConnector({ card: new echo_card_1.EchoCard(), port: 9 });
+    const err = await rejection(connector.insert());
+    expect(err.code).toBe('reader_unavailable');
+});
+describe('the e-Smart load through pcscd and vpcd', () => {
+    const keys = (0, master_key_config_1.testKeyStore)();
+    const CSN = (0, identity_1.parseCsn)('6071000000000019');
+    test('an online load credits the simulated e-Smart card and MAC3 verifies', async () => {
+        const { card, connector } = await insert(esmart_card_1.SimulatedCard.issue(keys, CSN));
+        try {
+            const connection = await reader.connect();
+            expect(connection.atr).toEqual(card.atr);
+            const result = await (0, session_1.performOnlineLoad)(connection, keys, { purse: identity_1.PURSE.ecash, amount: 10000n, csn: CSN });
+            expect(result.newBalance).toBe(10000n);
+            expect(card.balance(identity_1.PURSE.ecash)).toBe(10000n);
+            await connection.disconnect();
+        }
+        finally {
+            await remove(connector);
+        }
+    });
+    test('a card torn away after CREDIT LOAD: card_removed, and on reinsertion the log proves the credit', async () => {
+        const { card, connector } = await insert(esmart_card_1.SimulatedCard.issue(keys, CSN));
+        const connection = await reader.connect();
+        card.tearAt('after-credit');
+        let session;
+        const err = await rejection((0, session_1.performOnlineLoad)(connection, keys, {
+            purse: identity_1.PURSE.food,
+            amount: 300n,
+            authorize: async (s) => {
+                session = s;
+            },
+        }));
+        process.stderr.write(`DBG ${err.message} present=${reader.cardPresent} inserted=${connector.inserted}\n`);
+        reader.on('card-inserted', () => process.stderr.write('DBG ev inserted\n'));
+        reader.on('card-removed', () => process.stderr.write('DBG ev removed\n'));
+        expect(err.code).toBe('card_removed');
+        expect(err.fate).toBe('unknown');
+        await connection.disconnect();
+        if (reader.cardPresent)
+            await nextEvent(reader, 'card-removed');
+        await insert(card);
+        try {
+            const again = await reader.connect();
+            const recovery = await (0, session_1.recoverTornLoad)(again, keys, session);
+            expect(recovery.outcome).toBe('credited');
+            await again.disconnect();
+        }
+        finally {
+            await remove(connector);
+        }
+    });
+});

@@ -1,0 +1,6 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.registerCardCommands = registerCardCommands;
+function registerCardCommands(program) {
+    void program;
+}

@@ -1,0 +1,197 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.toAccount = toAccount;
+exports.createAccounts = createAccounts;
+exports.lookupAccounts = lookupAccounts;
+exports.defineLedgers = defineLedgers;
+exports.listLedgers = listLedgers;
+const account_1 = require("./account");
+const database_1 = require("./database");
+const errors_1 = require("./errors");
+const flags_1 = require("./flags");
+const identifiers_1 = require("./identifiers");
+function toAccount(r) {
+    if (!(0, account_1.isAccountCode)(r.code))
+        throw new errors_1.LedgerError('invariant_broken', `account ${r.id} has unknown code ${r.code}; add it to ACCOUNT_CODES or fix the row.`);
+    return {
+        id: r.id,
+        ledger: r.ledger,
+        code: r.code,
+        ownerRef: r.owner_ref,
+        flags: (0, flags_1.decodeAccountFlags)(r.flags),
+        debitsPending: BigInt(r.debits_pending),
+        debitsPosted: BigInt(r.debits_posted),
+        creditsPending: BigInt(r.credits_pending),
+        creditsPosted: BigInt(r.credits_posted),
+        metadata: r.metadata,
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+    };
+}
+/** JSON with sorted keys, so that metadata compares by content, not by key order. */
+function canonicalJson(value) {
+    if (value === null || typeof value !== 'object')
+        return JSON.stringify(value ?? null);
+    if (Array.isArray(value))
+        return `[${value.map(canonicalJson).join(',')}]`;
+    const entries = Object.keys(value)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`);
+    return `{${entries.join(',')}}`;
+}
+const MAX_OWNER_REF = 128;
+function checkAccountShape(input) {
+    if (!(0, identifiers_1.isLedgerId)(input.id))
+        return 'id_must_be_uuid';
+    const flags = (0, flags_1.encodeAccountFlags)(input.flags);
+    if ((0, flags_1.hasFlag)(flags, flags_1.ACCOUNT_FLAG_BITS.debitsMustNotExceedCredits) && (0, flags_1.hasFlag)(flags, flags_1.ACCOUNT_FLAG_BITS.creditsMustNotExceedDebits))
+        return 'flags_are_mutually_exclusive';
+    if (!(0, account_1.isAccountCode)(input.code))
+        return 'code_must_be_known';
+    if (input.ownerRef !== undefined && input.ownerRef !== null && (typeof input.ownerRef !== 'string' || input.ownerRef.length > MAX_OWNER_REF))
+        return 'owner_ref_too_long';
+    const m = input.metadata;
+    if (m !== undefined && m !== null && (typeof m !== 'object' || Array.isArray(m)))
+        return 'metadata_must_be_object';
+    return null;
+}
+function comparable(input) {
+    return {
+        ledger: input.ledger,
+        code: input.code,
+        ownerRef: input.ownerRef ?? null,
+        // `linked` only groups a request; it is not a property of the stored account.
+        flags: (0, flags_1.encodeAccountFlags)(input.flags) & ~flags_1.ACCOUNT_FLAG_BITS.linked,
+        metadata: canonicalJson(input.metadata ?? null),
+    };
+}
+function compareAccount(wanted, stored) {
+    // The closed flag moves after creation (closing transfers), so it is not part of identity.
+    if ((wanted.flags & ~flags_1.ACCOUNT_FLAG_BITS.closed) !== (stored.flags & ~flags_1.ACCOUNT_FLAG_BITS.closed))
+        return 'exists_with_different_flags';
+    if (wanted.ledger !== stored.ledger)
+        return 'exists_with_different_ledger';
+    if (wanted.code !== stored.code)
+        return 'exists_with_different_code';
+    if (wanted.ownerRef !== stored.ownerRef)
+        return 'exists_with_different_owner_ref';
+    if (wanted.metadata !== stored.metadata)
+        return 'exists_with_different_metadata';
+    return 'exists';
+}
+class ConcurrentAccountCreation extends Error {
+    // 23505 makes database.ts retry the transaction, which then answers exists.
+    code = '23505';
+}
+async function createAccounts(knex, inputs) {
+    const ids = [...new Set(inputs.map((i) => i.id).filter(identifiers_1.isLedgerId))];
+    const ledgers = [...new Set(inputs.map((i) => i.ledger).filter((l) => Number.isInteger(l)))];
+    return (0, database_1.inTransaction)(knex, async (client) => {
+        const existing = await client.query({ text: 'SELECT * FROM ledger_accounts WHERE id = ANY($1::uuid[])', values: [ids] });
+        const known = await client.query({ text: 'SELECT id FROM ledger_ledgers WHERE id = ANY($1::int[])', values: [ledgers] });
+        const knownLedgers = new Set(known.rows.map((r) => r.id));
+        const stored = new Map(existing.rows.map((r) => [r.id, { ledger: r.ledger, code: r.code, ownerRef: r.owner_ref, flags: r.flags, metadata: canonicalJson(r.metadata) }]));
+        const created = new Map();
+        const results = new Array(inputs.length);
+        const decide = (input) => {
+            if (!(0, identifiers_1.isLedgerId)(input.id))
+                return 'id_must_be_uuid';
+            const before = stored.get(input.id) ?? (created.has(input.id) ? comparable(created.get(input.id)) : undefined);
+            if (before)
+                return compareAccount(comparable(input), before);
+            const shape = checkAccountShape(input);
+            if (shape)
+                return shape;
+            if (!knownLedgers.has(input.ledger))
+                return 'ledger_not_found';
+            created.set(input.id, input);
+            return 'ok';
+        };
+        let chain = [];
+        let chainStart = -1;
+        for (let i = 0; i < inputs.length; i++) {
+            const input = inputs[i];
+            const linked = input.flags?.linked === true;
+            if (linked && chainStart < 0) {
+                chainStart = i;
+                chain = [];
+            }
+            const result = linked && i === inputs.length - 1 ? 'linked_event_chain_open' : decide(input);
+            results[i] = { id: input.id, result };
+            if (chainStart < 0)
+                continue;
+            if (result === 'ok')
+                chain.push(input.id);
+            if (result !== 'ok' && result !== 'exists') {
+                for (const id of chain)
+                    created.delete(id);
+                for (let j = chainStart; j < i; j++)
+                    results[j] = { id: inputs[j].id, result: 'linked_event_failed' };
+                let j = i + 1;
+                if (linked) {
+                    for (; j < inputs.length; j++) {
+                        results[j] = { id: inputs[j].id, result: 'linked_event_failed' };
+                        if (inputs[j].flags?.linked !== true)
+                            break;
+                    }
+                    i = j;
+                }
+                chainStart = -1;
+                continue;
+            }
+            if (!linked)
+                chainStart = -1;
+        }
+        const rows = [...created.values()];
+        if (rows.length > 0) {
+            const inserted = await client.query({
+                text: `INSERT INTO ledger_accounts (id, ledger, code, owner_ref, flags, metadata)
+               SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], $6::jsonb[])
+               ON CONFLICT (id) DO NOTHING`,
+                values: [
+                    rows.map((r) => r.id),
+                    rows.map((r) => r.ledger),
+                    rows.map((r) => r.code),
+                    rows.map((r) => r.ownerRef ?? null),
+                    rows.map((r) => (0, flags_1.encodeAccountFlags)(r.flags) & ~flags_1.ACCOUNT_FLAG_BITS.linked),
+                    rows.map((r) => (r.metadata ? JSON.stringify(r.metadata) : null)),
+                ],
+            });
+            if (inserted.rowCount !== rows.length)
+                throw new ConcurrentAccountCreation('an account id was created concurrently');
+        }
+        return results;
+    });
+}
+async function lookupAccounts(knex, ids) {
+    const valid = ids.filter(identifiers_1.isLedgerId);
+    if (valid.length === 0)
+        return [];
+    const rows = await knex('ledger_accounts').whereIn('id', valid);
+    const byId = new Map(rows.map((r) => [r.id, toAccount(r)]));
+    return valid.map((id) => byId.get(id)).filter((a) => a !== undefined);
+}
+/** Defines ledgers (currencies); idempotent, and refuses to change an existing one. */
+async function defineLedgers(knex, definitions) {
+    for (const d of definitions) {
+        if (!Number.isInteger(d.id) || d.id <= 0)
+            throw new errors_1.LedgerError('input_malformed', `ledger id ${d.id} must be a positive integer.`);
+        if (!Number.isInteger(d.exponent) || d.exponent < 0 || d.exponent > 18)
+            throw new errors_1.LedgerError('input_malformed', `ledger ${d.id}: exponent must be an integer 0..18 (2 for EUR).`);
+        if (!/^[A-Z0-9_]{1,16}$/.test(d.currency))
+            throw new errors_1.LedgerError('input_malformed', `ledger ${d.id}: currency must be an upper-case code like "EUR".`);
+    }
+    await knex.transaction(async (trx) => {
+        for (const d of definitions) {
+            await trx.raw('INSERT INTO ledger_ledgers (id, currency, exponent, name) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', [d.id, d.currency, d.exponent, d.name]);
+            const stored = await trx('ledger_ledgers').where({ id: d.id }).first();
+            if (!stored || stored.currency !== d.currency || stored.exponent !== d.exponent || stored.name !== d.name) {
+                throw new errors_1.LedgerError('ledger_definition_conflict', `ledger ${d.id} exists as ${stored?.currency}/${stored?.exponent} "${stored?.name}"; ledgers cannot change, define a new id instead.`);
+            }
+        }
+    });
+}
+async function listLedgers(knex) {
+    const rows = await knex('ledger_ledgers').select('id', 'currency', 'exponent', 'name').orderBy('id');
+    return rows.map((r) => ({ id: r.id, currency: r.currency, exponent: r.exponent, name: r.name }));
+}

@@ -1,0 +1,192 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.operatorActionBody = exports.attentionSchema = exports.recordsQuery = exports.recordsSchema = exports.settlementSchema = exports.overviewSchema = exports.idParams = exports.codeBody = exports.startDownloadBody = exports.downloadSchema = exports.signInBody = exports.sessionSchema = exports.userSchema = exports.errorSchema = void 0;
+/**
+ * JSON Schemas of the API: Fastify validates requests and serialises answers with them, and
+ * @fastify/swagger turns them into /api/v1/openapi.json. Amounts are decimal strings, never numbers.
+ */
+const amount = { type: 'string', pattern: '^-?[0-9]+\\.[0-9]{2}$', examples: ['25.00'] };
+const purse = { type: 'string', enum: ['ecash', 'food'] };
+exports.errorSchema = {
+    type: 'object',
+    required: ['error'],
+    properties: {
+        error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: ['string', 'null'] } },
+        },
+    },
+};
+exports.userSchema = {
+    type: 'object',
+    required: ['email', 'role'],
+    properties: {
+        email: { type: 'string' },
+        role: { type: 'string', enum: ['customer', 'merchant', 'operator'] },
+        customerId: { type: 'string' },
+        merchantId: { type: 'string' },
+    },
+};
+exports.sessionSchema = {
+    type: 'object',
+    required: ['user', 'csrfToken'],
+    properties: { user: { anyOf: [exports.userSchema, { type: 'null' }] }, csrfToken: { type: 'string' } },
+};
+exports.signInBody = {
+    type: 'object',
+    required: ['email', 'password'],
+    additionalProperties: false,
+    properties: { email: { type: 'string', maxLength: 254 }, password: { type: 'string', maxLength: 1024 }, _csrf: { type: 'string' } },
+};
+exports.downloadSchema = {
+    type: 'object',
+    required: ['downloadId', 'csn', 'purse', 'amount', 'mode', 'step', 'version', 'stateText', 'finished', 'timeline'],
+    properties: {
+        downloadId: { type: 'string' },
+        csn: { type: 'string' },
+        csnDisplay: { type: 'string' },
+        purse,
+        purseLabel: { type: 'string' },
+        amount,
+        mode: { type: 'string', enum: ['connected', 'offline'] },
+        step: { type: 'string' },
+        version: { type: 'integer' },
+        stateText: { type: 'string' },
+        outcome: { type: ['string', 'null'] },
+        authorizationCode: { type: ['string', 'null'], description: 'Grouped 3-3-3; type it into the eCom Pocket.' },
+        wrongCodes: { type: 'integer' },
+        finished: { type: 'boolean' },
+        timeline: { type: 'array', items: { type: 'object', properties: { label: { type: 'string' }, done: { type: 'boolean' } } } },
+        startedAt: { type: 'string', format: 'date-time' },
+    },
+};
+exports.startDownloadBody = {
+    type: 'object',
+    required: ['csn', 'purse', 'amount', 'mode'],
+    additionalProperties: false,
+    properties: {
+        csn: { type: 'string', pattern: '^[0-9]{16}$' },
+        purse,
+        amount: { type: 'string', maxLength: 32, description: 'Decimal with a dot, e.g. "25.00"; positive, at most 2 decimals.' },
+        mode: { type: 'string', enum: ['connected', 'offline'] },
+        readerId: { type: 'string', maxLength: 128 },
+        requestId: { type: 'string', format: 'uuid', description: 'Chosen by the client; resending the same id starts no second download.' },
+        _csrf: { type: 'string' },
+    },
+};
+exports.codeBody = {
+    type: 'object',
+    required: ['code'],
+    additionalProperties: false,
+    properties: {
+        code: { type: 'string', maxLength: 40, description: 'Digits as the Pocket shows them; spaces allowed.' },
+        updateId: { type: 'string', maxLength: 80 },
+        _csrf: { type: 'string' },
+    },
+};
+exports.idParams = {
+    type: 'object',
+    required: ['id'],
+    properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
+};
+exports.overviewSchema = {
+    type: 'object',
+    properties: {
+        balances: {
+            type: 'array',
+            items: { type: 'object', properties: { purse, currency: { type: 'string' }, available: amount, reserved: amount } },
+        },
+        cards: {
+            type: 'array',
+            items: {
+                type: 'object',
+                properties: {
+                    csn: { type: 'string' },
+                    blocked: { type: 'boolean' },
+                    maxBalance: amount,
+                    purses: { type: 'array', items: { type: 'object', properties: { purse, lastKnown: { anyOf: [amount, { type: 'null' }] } } } },
+                },
+            },
+        },
+        readers: { type: 'array', items: { type: 'object', properties: { readerId: { type: 'string' }, label: { type: 'string' } } } },
+    },
+};
+exports.settlementSchema = {
+    type: 'object',
+    properties: {
+        settlementId: { type: 'string' },
+        fileName: { type: 'string' },
+        state: { type: 'string', enum: ['running', 'settled', 'rejected'] },
+        recordCount: { type: 'integer' },
+        reason: { type: ['string', 'null'] },
+        startedAt: { type: 'string', format: 'date-time' },
+        totals: {
+            type: 'array',
+            items: { type: 'object', properties: { purse, accepted: amount, acceptedCount: { type: 'integer' }, refusedCount: { type: 'integer' } } },
+        },
+    },
+};
+exports.recordsSchema = {
+    type: 'object',
+    properties: {
+        offset: { type: 'integer' },
+        limit: { type: 'integer' },
+        hasMore: { type: 'boolean' },
+        records: {
+            type: 'array',
+            items: {
+                type: 'object',
+                properties: {
+                    index: { type: 'integer' },
+                    csn: { type: 'string' },
+                    purse,
+                    amount,
+                    verdict: { type: 'string', enum: ['accepted', 'refused'] },
+                    reason: { type: ['string', 'null'] },
+                },
+            },
+        },
+    },
+};
+exports.recordsQuery = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+        verdict: { type: 'string', enum: ['', 'accepted', 'refused'] },
+        offset: { type: 'string', pattern: '^[0-9]{1,9}$' },
+        limit: { type: 'string', pattern: '^[0-9]{1,3}$' },
+    },
+};
+exports.attentionSchema = {
+    type: 'object',
+    properties: {
+        temporalUiUrl: { type: 'string' },
+        items: {
+            type: 'array',
+            items: {
+                type: 'object',
+                properties: {
+                    workflowId: { type: 'string' },
+                    kind: { type: 'string', enum: ['download_stuck', 'settlement_stuck', 'code_entry_locked', 'card_flagged'] },
+                    summary: { type: 'string' },
+                    since: { type: 'string', format: 'date-time' },
+                    evidence: { type: 'array', items: { type: 'string' } },
+                    actions: { type: 'array', items: { type: 'string', enum: ['retry', 'resolve', 'void', 'unlock'] } },
+                    temporalLink: { type: 'string' },
+                },
+            },
+        },
+    },
+};
+exports.operatorActionBody = {
+    type: 'object',
+    required: ['action'],
+    additionalProperties: false,
+    properties: {
+        action: { type: 'string', enum: ['retry', 'resolve', 'void', 'unlock'] },
+        evidence: { type: 'string', maxLength: 2000 },
+        updateId: { type: 'string', maxLength: 80 },
+        _csrf: { type: 'string' },
+    },
+};

@@ -1,0 +1,73 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+const harness_1 = require("./support/harness");
+let h;
+let ops;
+beforeAll(async () => {
+    h = await (0, harness_1.startHarness)('operator');
+    ops = await harness_1.Agent.signedIn(h.app, 'ops@example.com');
+});
+afterAll(async () => h.close());
+function stuck(workflowId) {
+    h.parts.attention.push({
+        workflowId,
+        kind: 'download_stuck',
+        summary: '25.00 e-Cash to card 6071 0000 0000 0018, waiting for the confirmation code for 3 days',
+        since: new Date('2026-11-22T10:00:00Z'),
+        evidence: ['request code 00007 12345678 x', 'pending transfer 1f2e…'],
+        actions: ['retry', 'resolve', 'void'],
+    });
+}
+describe('needs attention', () => {
+    test('the list is headed "Needs attention" and links each item to the Temporal Web UI', async () => {
+        stuck('download-aaa');
+        const page = await ops.get('/operator');
+        expect(page.body).toContain('<h1>Needs attention</h1>');
+        expect(page.body).toContain('http://127.0.0.1:8233/namespaces/default/workflows/download-aaa');
+        expect(page.body).toContain('request code 00007 12345678 x');
+        const api = await ops.get('/api/v1/attention');
+        expect(api.json().items[0]).toMatchObject({ workflowId: 'download-aaa', kind: 'download_stuck', actions: ['retry', 'resolve', 'void'] });
+    });
+    test('an action goes through the workflow and is written to the audit trail with who and what', async () => {
+        stuck('download-bbb');
+        const res = await ops.post('/api/v1/attention/download-bbb/actions', { action: 'resolve', evidence: 'confirmation code 123456782 shown by the customer' });
+        expect(res.statusCode).toBe(200);
+        expect(h.parts.operatorCalls.at(-1)).toEqual({ workflowId: 'download-bbb', action: 'resolve', evidence: 'confirmation code 123456782 shown by the customer', operator: 'ops@example.com' });
+        const audit = await h.database.db('portal_audit').where({ workflow_id: 'download-bbb' });
+        expect(audit).toHaveLength(1);
+        expect(audit[0]).toMatchObject({ user_id: String(h.users.operator.id), action: 'resolve', outcome: expect.stringMatching(/^done: /) });
+    });
+    test('a refusal of the workflow\u2019s validator is shown and audited too', async () => {
+        stuck('download-ccc');
+        const res = await ops.submit('/operator/items/download-ccc/actions', { action: 'void', evidence: 'customer says so' });
+        expect(res.statusCode).toBe(422);
+        expect(res.body).toContain('Voiding needs a fresh request code');
+        const audit = await h.database.db('portal_audit').where({ workflow_id: 'download-ccc' });
+        expect(audit[0].outcome).toMatch(/^refused: /);
+    });
+    test('the page confirms an action in its own words, never with text from the link', async () => {
+        stuck('download-fff');
+        const res = await ops.submit('/operator/items/download-fff/actions', { action: 'retry', evidence: '' });
+        expect(res.headers.location).toBe('/operator?done=retry&item=download-fff');
+        expect((await ops.get(String(res.headers.location))).body).toContain('Done: Retry now on download-fff.');
+        expect((await ops.get('/operator?done=Call%20555-0100&item=x')).body).not.toContain('555-0100');
+    });
+    test('resolve and void need evidence', async () => {
+        stuck('download-ddd');
+        const res = await ops.post('/api/v1/attention/download-ddd/actions', { action: 'void', evidence: '  ' });
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.field).toBe('evidence');
+    });
+    test('an action the item does not offer is refused', async () => {
+        stuck('download-eee');
+        const res = await ops.post('/api/v1/attention/download-eee/actions', { action: 'unlock' });
+        expect(res.statusCode).toBe(422);
+    });
+    test('the audit trail cannot be edited or deleted', async () => {
+        await h.database.db('portal_audit').update({ outcome: 'rewritten' });
+        await h.database.db('portal_audit').delete();
+        const rows = await h.database.db('portal_audit').select('outcome');
+        expect(rows.length).toBeGreaterThan(0);
+        expect(rows.map((r) => r.outcome)).not.toContain('rewritten');
+    });
+});

@@ -1,0 +1,26 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.isPurseName = exports.PURSE_NAMES = exports.TRANSFER_CODE = exports.PURSEFLOW_LEDGER = exports.transferIdFor = exports.nameBasedId = exports.accountIdFor = exports.MINOR_DIGITS = exports.parseMoney = exports.parseMinor = exports.formatMoney = exports.RegistryError = exports.rollbackRegistry = exports.migrateRegistry = exports.Registry = void 0;
+// The registry's public face inside workflows/.
+var registry_1 = require("./registry");
+Object.defineProperty(exports, "Registry", { enumerable: true, get: function () { return registry_1.Registry; } });
+var migrations_1 = require("./migrations");
+Object.defineProperty(exports, "migrateRegistry", { enumerable: true, get: function () { return migrations_1.migrateRegistry; } });
+Object.defineProperty(exports, "rollbackRegistry", { enumerable: true, get: function () { return migrations_1.rollbackRegistry; } });
+var registry_error_1 = require("./registry-error");
+Object.defineProperty(exports, "RegistryError", { enumerable: true, get: function () { return registry_error_1.RegistryError; } });
+var money_1 = require("./money");
+Object.defineProperty(exports, "formatMoney", { enumerable: true, get: function () { return money_1.formatMoney; } });
+Object.defineProperty(exports, "parseMinor", { enumerable: true, get: function () { return money_1.parseMinor; } });
+Object.defineProperty(exports, "parseMoney", { enumerable: true, get: function () { return money_1.parseMoney; } });
+Object.defineProperty(exports, "MINOR_DIGITS", { enumerable: true, get: function () { return money_1.MINOR_DIGITS; } });
+var name_based_id_1 = require("./name-based-id");
+Object.defineProperty(exports, "accountIdFor", { enumerable: true, get: function () { return name_based_id_1.accountIdFor; } });
+Object.defineProperty(exports, "nameBasedId", { enumerable: true, get: function () { return name_based_id_1.nameBasedId; } });
+Object.defineProperty(exports, "transferIdFor", { enumerable: true, get: function () { return name_based_id_1.transferIdFor; } });
+var transfer_codes_1 = require("./transfer-codes");
+Object.defineProperty(exports, "PURSEFLOW_LEDGER", { enumerable: true, get: function () { return transfer_codes_1.PURSEFLOW_LEDGER; } });
+Object.defineProperty(exports, "TRANSFER_CODE", { enumerable: true, get: function () { return transfer_codes_1.TRANSFER_CODE; } });
+var purse_1 = require("./purse");
+Object.defineProperty(exports, "PURSE_NAMES", { enumerable: true, get: function () { return purse_1.PURSE_NAMES; } });
+Object.defineProperty(exports, "isPurseName", { enumerable: true, get: function () { return purse_1.isPurseName; } });

@@ -1,0 +1,167 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+// Connected downloads end to end: the real Temporal dev server, PostgreSQL, pcscd with vpcd, a
+// simulated e-Smart card in vpcd's slot 0 and a reader agent serving that reader. Every test ends
+// with the ledger invariants holding and the card's purse equal to what the ledger posted.
+const client_1 = require("@temporalio/client");
+const common_1 = require("@temporalio/common");
+const worker_1 = require("@temporalio/worker");
+const server_worker_1 = require("../worker/server-worker");
+const harness_1 = require("./harness");
+const card_in_reader_1 = require("./card-in-reader");
+jest.setTimeout(60_000);
+const TIMING = { readerPickupMs: 5000, cardStepMs: 2000, recoveryRetryMs: 1000, operatorAfterMs: 60_000 };
+let h;
+let rig;
+const finishedRequests = [];
+beforeAll(async () => {
+    h = await (0, harness_1.startHarness)('wf_connected');
+    rig = await (0, card_in_reader_1.startReaderRig)(h, (0, harness_1.uniqueId)('r'));
+});
+afterAll(async () => {
+    await rig?.close();
+    await h?.close();
+});
+async function download(csn, purse, amount, requestId = (0, harness_1.uniqueId)('req')) {
+    await h.downloads.start({ requestId, csn, purse, amount, mode: 'connected', readerId: rig.readerId, timing: TIMING });
+    finishedRequests.push(requestId);
+    return requestId;
+}
+async function failureCode(requestId) {
+    const err = await h.downloads.result(requestId).then(() => new Error('expected the download to fail'), (e) => e);
+    if (!(err instanceof client_1.WorkflowFailedError))
+        throw err;
+    return err.cause instanceof common_1.ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
+}
+async function phaseBecomes(requestId, phase, timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const state = await h.downloads.state(requestId).catch(() => undefined);
+        if (state?.phase === phase)
+            return;
+        if (Date.now() > deadline)
+            throw new Error(`download ${requestId} did not reach ${phase} (is ${state?.phase})`);
+        await new Promise((r) => setTimeout(r, 200));
+    }
+}
+async function withCard(csn, run, maxBalance) {
+    const card = card_in_reader_1.CardInReader.issue(h.keys, csn, rig.reader, maxBalance);
+    await card.insert();
+    try {
+        return await run(card);
+    }
+    finally {
+        await card.remove();
+    }
+}
+test('a connected e-Cash download posts, and the card holds exactly what the ledger moved', async () => {
+    const { customerId, csn } = await (0, harness_1.customerWithCard)(h, { cash: '500.00' });
+    await withCard(csn, async (card) => {
+        const requestId = await download(csn, 'ecash', '250.00');
+        const result = await h.downloads.result(requestId);
+        expect(result).toMatchObject({ outcome: 'posted', amountMinor: '25000', newBalanceMinor: '25000', proof: 'MAC3 of CREDIT LOAD', atc: 1 });
+        expect(card.card.balance(1)).toBe(25000n);
+        expect(await (0, harness_1.customerBalance)(h, customerId, 'ecash')).toEqual({ posted: 25000n, pending: 0n, available: 25000n });
+        expect((await h.registry.card(csn)).purses.ecash.loadedMinor).toBe(25000n);
+    });
+    await (0, harness_1.expectLedgerConsistent)(h);
+});
+test('a connected Food Voucher download posts from the food account onto the food purse', async () => {
+    const { customerId, csn } = await (0, harness_1.customerWithCard)(h, { food: '100.00' });
+    await withCard(csn, async (card) => {
+        const result = await h.downloads.result(await download(csn, 'food', '60.00'));
+        expect(result.outcome).toBe('posted');
+        expect(card.card.balance(2)).toBe(6000n);
+        expect(await (0, harness_1.customerBalance)(h, customerId, 'food')).toEqual({ posted: 4000n, pending: 0n, available: 4000n });
+    });
+});
+test('a download larger than the account fails with insufficient_funds and reserves nothing', async () => {
+    const { customerId, csn } = await (0, harness_1.customerWithCard)(h, { cash: '10.00' });
+    await withCard(csn, async (card) => {
+        expect(await failureCode(await download(csn, 'ecash', '10.01'))).toBe('insufficient_funds');
+        expect(card.card.balance(1)).toBe(0n);
+    });
+    expect(await (0, harness_1.customerBalance)(h, customerId, 'ecash')).toEqual({ posted: 1000n, pending: 0n, available: 1000n });
+});
+test('a blocked card fails with card_blocked before the reader is touched', async () => {
+    const { customerId, csn } = await (0, harness_1.customerWithCard)(h, { cash: '10.00' });
+    await h.registry.blockCard(csn, 'reported stolen');
+    expect(await failureCode(await download(csn, 'ecash', '5.00'))).toBe('card_blocked');
+    expect((await (0, harness_1.customerBalance)(h, customerId, 'ecash')).pending).toBe(0n);
+});
+test('an unknown card fails with card_unknown', async () => {
+    expect(await failureCode(await download('6071999999999996', 'ecash', '5.00'))).toBe('card_unknown');
+});
+test("an amount over the purse's MAXBAL fails with over_purse_limit and reserves nothing", async () => {
+    const { customerId, csn } = await (0, harness_1.customerWithCard)(h, { cash: '5000.00' });
+    await withCard(csn, async (card) => {
+        expect(await failureCode(await download(csn, 'ecash', '1000.01'))).toBe('over_purse_limit');
+        expect(card.card.balance(1)).toBe(0n);
+    }, 100000n);
+    expect(await (0, harness_1.customerBalance)(h, customerId, 'ecash')).toEqual({ posted: 500000n, pending: 0n, available: 500000n });
+});
+test('the same request id started twice is one download', async () => {
+    const { customerId, csn } = await (0, harness_1.customerWithCard)(h, { cash: '100.00' });
+    await withCard(csn, async (card) => {
+        const requestId = (0, harness_1.uniqueId)('twice');
+        const request = { requestId, csn, purse: 'ecash', amount: '40.00', mode: 'connected', readerId: rig.readerId, timing: TIMING };
+        const [a, b] = await Promise.all([h.downloads.start(request), h.downloads.start(request)]);
+        expect(b.runId).toBe(a.runId);
+        await h.downloads.result(requestId);
+        const again = await h.downloads.start(request);
+        expect(again.runId).toBe(a.runId);
+        finishedRequests.push(requestId);
+        expect(card.card.balance(1)).toBe(4000n);
+    });
+    expect(await (0, harness_1.customerBalance)(h, customerId, 'ecash')).toEqual({ posted: 6000n, pending: 0n, available: 6000n });
+});
+test('a card torn away after the credit ran is recovered from its log and posted', async () => {
+    const { customerId, csn } = await (0, harness_1.customerWithCard)(h, { cash: '100.00' });
+    const card = card_in_reader_1.CardInReader.issue(h.keys, csn, rig.reader);
+    await card.insert();
+    card.tearAtCredit('after-processing');
+    const requestId = await download(csn, 'ecash', '30.00');
+    await phaseBecomes(requestId, 'awaiting_card');
+    expect((await (0, harness_1.customerBalance)(h, customerId, 'ecash')).pending).toBe(3000n);
+    await card.insert();
+    try {
+        const result = await h.downloads.result(requestId);
+        expect(result).toMatchObject({ outcome: 'posted', newBalanceMinor: '3000' });
+        expect(result.proof).toMatch(/^log record ATC 1 with MAC3/);
+        expect(card.card.balance(1)).toBe(3000n);
+        expect(await (0, harness_1.customerBalance)(h, customerId, 'ecash')).toEqual({ posted: 7000n, pending: 0n, available: 7000n });
+    }
+    finally {
+        await card.remove();
+    }
+    await (0, harness_1.expectLedgerConsistent)(h);
+});
+test('a card torn away before the credit reached it is proven uncredited by its log and voided', async () => {
+    const { customerId, csn } = await (0, harness_1.customerWithCard)(h, { cash: '100.00' });
+    const card = card_in_reader_1.CardInReader.issue(h.keys, csn, rig.reader);
+    await card.insert();
+    card.tearAtCredit('before-processing');
+    const requestId = await download(csn, 'ecash', '30.00');
+    await phaseBecomes(requestId, 'awaiting_card');
+    await card.insert();
+    try {
+        const result = await h.downloads.result(requestId);
+        expect(result.outcome).toBe('voided');
+        expect(result.proof).toMatch(/ATC_card 0 < ATC 1/);
+        expect(card.card.balance(1)).toBe(0n);
+        expect(await (0, harness_1.customerBalance)(h, customerId, 'ecash')).toEqual({ posted: 10000n, pending: 0n, available: 10000n });
+    }
+    finally {
+        await card.remove();
+    }
+    await (0, harness_1.expectLedgerConsistent)(h);
+});
+test('the histories of every download above replay deterministically', async () => {
+    const histories = await Promise.all(finishedRequests.map(async (id) => ({ workflowId: `download-${id}`, history: await h.downloads.handle(id).fetchHistory() })));
+    let replayed = 0;
+    for await (const result of worker_1.Worker.runReplayHistories({ workflowBundle: await (0, server_worker_1.bundleWorkflows)() }, histories)) {
+        expect(result.error).toBeUndefined();
+        replayed += 1;
+    }
+    expect(replayed).toBe(finishedRequests.length);
+});

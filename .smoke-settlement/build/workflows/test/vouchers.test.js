@@ -1,0 +1,105 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+const registry_1 = require("../registry");
+const voucher_client_1 = require("../vouchers/voucher-client");
+const settlement_world_1 = require("./settlement-world");
+jest.setTimeout(60_000);
+let world;
+let fileCounter = 0;
+async function issue(csv, rowsPerChunk) {
+    const file = world.writeFile(`vouchers-${++fileCounter}.csv`, csv);
+    const handle = await (0, voucher_client_1.startVoucherIssuance)(world.client, { file, uploadDir: world.uploadDir, taskQueue: world.taskQueue, rowsPerChunk });
+    return { handle, result: await (0, voucher_client_1.voucherIssuanceOutcome)(handle) };
+}
+function processed(result) {
+    if (result.outcome !== 'processed')
+        throw new Error(`expected a processed file, got ${JSON.stringify(result)}`);
+    return result;
+}
+const foodBalance = async (customerId) => (await (0, settlement_world_1.postedBalance)(world.ledger, (await world.registry.customer(customerId)).foodAccountId)).posted;
+// Each run of the suite gets customers of its own (the dev server keeps workflow ids named by file hash).
+const tag = `${process.pid}-${Date.now()}`;
+const BOB = `bob-${tag}`;
+const CAROL = `carol-${tag}`;
+const DAVE = `dave-${tag}`;
+const withBadRows = [
+    'customer_id,amount',
+    `${BOB},100.00`,
+    `${CAROL},0`,
+    `${CAROL},-5.00`,
+    `${CAROL},1.005`,
+    `${CAROL},50000000.00`,
+    `${CAROL},12,50`,
+    `${CAROL},ten`,
+    `${DAVE},20.00`,
+    '',
+    `${CAROL},30.00`,
+].join('\n');
+beforeAll(async () => {
+    world = await (0, settlement_world_1.createWorld)('vouchers', require.resolve('../vouchers/voucher-workflow'));
+    await world.registry.enrolCustomer({ id: BOB, name: 'Bob' });
+    await world.registry.enrolCustomer({ id: CAROL, name: 'Carol' });
+}, 120_000);
+afterAll(async () => {
+    await world?.close();
+});
+afterEach(async () => {
+    expect(await world.invariantViolations()).toEqual([]);
+});
+describe('VoucherIssuanceWorkflow', () => {
+    it('issues every row of a good file from the programme to the customers’ food accounts', async () => {
+        const programme = registry_1.Registry.platformAccountId('programme');
+        const [programmeBefore] = await world.ledger.lookupAccounts([programme]);
+        const { result } = await issue(['customer_id,amount', `${BOB},10.00`, `${CAROL},20.50`, `${BOB},5`].join('\r\n') + '\r\n');
+        expect(processed(result)).toMatchObject({ rows: 3, issued: 3, alreadyIssued: 0, rejected: 0, issuedMinor: '3550', rejections: [] });
+        expect(await foodBalance(BOB)).toBe(1500n);
+        expect(await foodBalance(CAROL)).toBe(2050n);
+        const [programmeAfter] = await world.ledger.lookupAccounts([programme]);
+        expect(programmeAfter.debitsPosted - programmeBefore.debitsPosted).toBe(3550n);
+        expect(await world.database.db('registry_fundings').where({ kind: 'food_voucher', customer_id: BOB })).toHaveLength(2);
+    });
+    it('reports each bad row with its line and reason, and issues the rest', async () => {
+        const bob = await foodBalance(BOB);
+        const carol = await foodBalance(CAROL);
+        const { result } = await issue(withBadRows, 3);
+        const outcome = processed(result);
+        expect(outcome).toMatchObject({ rows: 9, issued: 2, rejected: 7, issuedMinor: '13000' });
+        expect(outcome.rejections.map((r) => [r.line, r.reason])).toEqual([
+            [3, 'amount_zero'],
+            [4, 'amount_negative'],
+            [5, 'amount_too_precise'],
+            [6, 'amount_too_large'],
+            [7, 'malformed_row'],
+            [8, 'amount_malformed'],
+            [9, 'unknown_customer'],
+        ]);
+        expect(await foodBalance(BOB)).toBe(bob + 10000n);
+        expect(await foodBalance(CAROL)).toBe(carol + 3000n);
+    });
+    it('issues nothing twice when the same file runs again', async () => {
+        const bob = await foodBalance(BOB);
+        const carol = await foodBalance(CAROL);
+        const { result } = await issue(withBadRows);
+        expect(processed(result)).toMatchObject({ rows: 9, issued: 0, alreadyIssued: 2, rejected: 7, issuedMinor: '0' });
+        expect(await foodBalance(BOB)).toBe(bob);
+        expect(await foodBalance(CAROL)).toBe(carol);
+    });
+    it('issues only the missing row once the unknown customer is enrolled and the file runs again', async () => {
+        await world.registry.enrolCustomer({ id: DAVE, name: 'Dave' });
+        const { result } = await issue(withBadRows);
+        expect(processed(result)).toMatchObject({ issued: 1, alreadyIssued: 2, rejected: 6, issuedMinor: '2000' });
+        expect(await foodBalance(DAVE)).toBe(2000n);
+    });
+    it('answers the progress query with every row processed at the end', async () => {
+        const rows = Array.from({ length: 7 }, (_, i) => `${BOB},${i + 1}.00`);
+        const { handle, result } = await issue(['customer_id,amount', ...rows].join('\n'), 2);
+        expect(processed(result)).toMatchObject({ rows: 7, issued: 7 });
+        expect(await (0, voucher_client_1.voucherProgress)(handle)).toEqual({ phase: 'done', totalRows: 7, processedRows: 7, issued: 7, alreadyIssued: 0, rejected: 0 });
+    });
+    it('refuses a file without the customer_id,amount header and issues nothing', async () => {
+        const bob = await foodBalance(BOB);
+        const { result } = await issue(`${BOB},1.00\n${BOB},2.00\n`);
+        expect(result).toMatchObject({ outcome: 'file_rejected', reason: 'header_missing' });
+        expect(await foodBalance(BOB)).toBe(bob);
+    });
+});

@@ -1,0 +1,45 @@
+require('../test-support/services-env').loadServicesEnv();
+const B = './build';
+const path = require('path'), fs = require('fs'), crypto = require('crypto');
+const cd = require(`${B}/card-driver`);
+const { createLedger, migrateLedger } = require(`${B}/ledger`);
+const { Registry, migrateRegistry } = require(`${B}/workflows/registry`);
+const wf = require(`${B}/workflows`);
+const { createTestDatabase } = require(`${B}/test-support/postgres`);
+(async () => {
+  const N = 20000, CARDS = 2000;
+  const t = await createTestDatabase('prof', { min: 0, max: 16 }); const db = t.db;
+  await migrateLedger(db); await migrateRegistry(db); await wf.migrateSettlement(db);
+  const ledger = createLedger(db); const registry = new Registry({ knex: db, ledger }); await registry.ensurePlatformAccounts();
+  await registry.enrolCustomer({ id: 'b', name: 'B' }); await registry.enrolMerchant({ id: 'shop', name: 'S', foodEligible: true });
+  const SAM = '53414D0000000001'; await registry.addSam({ samId: SAM, merchantId: 'shop' });
+  const TC = '54' + crypto.randomBytes(7).toString('hex').toUpperCase(); await registry.addTransferCard({ transferCardId: TC, merchantId: 'shop' });
+  const csnOf = (i) => cd.csnWithCheckDigit(`607199${String(i).padStart(9, '0')}`);
+  const csns = Array.from({ length: CARDS }, (_, i) => csnOf(i));
+  await db.batchInsert('registry_cards', csns.map((csn) => ({ csn, customer_id: 'b' })), 1000);
+  await db.batchInsert('registry_card_purses', csns.flatMap((csn) => [{ csn, purse: 'ecash', loaded_minor: '100000' }, { csn, purse: 'food' }]), 1000);
+  const keys = cd.testKeyStore();
+  const file = path.join(__dirname, 'prof.estb');
+  const w = new cd.EstbFileWriter(file, { transferCardId: TC, batchSeq: 1, recordCount: N, created: 1 }, keys.transferCardKey(TC));
+  const rec = Buffer.alloc(48);
+  for (let i = 0; i < N; i++) { const csn = csnOf(i % CARDS); const p = { csn, atc: Math.floor(i / CARDS) + 1, purse: 1, amount: 100n, newBalance: 9n, samId: SAM, samSeq: i + 1 };
+    cd.purchaseFields(p).copy(rec, 0); rec.writeUInt32BE(i, 31); cd.computePurchaseMac(keys.cardPurchaseKey(csn), p).copy(rec, 35); cd.computeSamMac(keys.samKey(SAM), rec.subarray(0, 39)).copy(rec, 39); w.write(Buffer.from(rec)); }
+  w.finish();
+  const sha = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  const timings = new Map(); const starts = new Map();
+  db.on('query', (q) => starts.set(q.__knexQueryUid, [Date.now(), q.sql.replace(/\s+/g,' ').slice(0, 70)]));
+  db.on('query-response', (_r, q) => { const s = starts.get(q.__knexQueryUid); if (!s) return; const k = s[1]; timings.set(k, (timings.get(k) || 0) + Date.now() - s[0]); });
+  globalThis.dump = () => { console.log([...timings].sort((a,b)=>b[1]-a[1]).slice(0,14).map(([k,v])=>`${String(v).padStart(6)} ${k}`).join('\n')); timings.clear(); };
+  const acts = wf.createSettlementActivities({ db, ledger, keys, heartbeat: () => {} });
+  let t0 = Date.now();
+  const v = await acts.verifySettlementFile({ batchKey: `${TC}-1`, merchantId: 'shop', transferCardId: TC, batchSeq: 1, upload: { path: file, sha256: sha }, chunkRecords: 5000 });
+  console.log('verify+stage', Date.now() - t0, 'ms', v.accepted); dump();
+  t0 = Date.now();
+  for (let c = 0; c < 4; c++) { const t1 = Date.now(); await acts.checkSettlementChunk({ batchKey: `${TC}-1`, merchantId: 'shop', chunkIndex: c }); console.log(' check chunk', c, Date.now() - t1, 'ms'); }
+  console.log('check', Date.now() - t0, 'ms'); dump();
+  t0 = Date.now();
+  for (let c = 0; c < 4; c++) await acts.postSettlementChunk({ batchKey: `${TC}-1`, merchantId: 'shop', chunkIndex: c });
+  console.log('post', Date.now() - t0, 'ms');
+  t0 = Date.now(); await acts.summarizeSettlement({ batchKey: `${TC}-1`, merchantId: 'shop' }); console.log('summary', Date.now() - t0);
+  await ledger.close(); await t.drop(); return;
+})().catch(e => { console.error(e); process.exit(1); });
