@@ -5,6 +5,9 @@
 //                                   floor of the bytes actually sent and received (10 bits a byte)
 //   card.acr30_115200.overhead_pct  the same after SET_PROTOCOL to 115200 bps
 //   card.pcsc.loads_per_s           loads per second through pcscd and vpcd on one reader
+//   card.acr30.pty_round_trip_ms    (context) one GET_ACR_STAT round trip with pacing off: the cost
+//                                   of the pty + socat + serialport hops that a real line does not
+//                                   have, and which the overhead figures include
 //
 //   node dist/bench/card-readers.js [--quick] [--vpcd-port P]
 //
@@ -110,7 +113,24 @@ async function pcscLoadsPerSecond(seconds: number): Promise<number> {
   }
 }
 
+async function ptyRoundTripMs(commands: number): Promise<number> {
+  const pair = await openSocatPair();
+  const sim = await Acr30Simulator.open({ path: pair.devicePath, card: null, announceReset: false, paced: false });
+  const reader = await Acr30Reader.open({ path: pair.hostPath });
+  try {
+    await reader.status();
+    const started = performance.now();
+    for (let i = 0; i < commands; i += 1) await reader.status();
+    return (performance.now() - started) / commands;
+  } finally {
+    await reader.close();
+    await sim.close();
+    await pair.close();
+  }
+}
+
 async function main(): Promise<void> {
+  report('card.acr30.pty_round_trip_ms', await ptyRoundTripMs(quick ? 50 : 200), 'ms');
   report('card.acr30_9600.overhead_pct', await acr30Overhead(9600, quick ? 5 : 20), '%');
   report('card.acr30_115200.overhead_pct', await acr30Overhead(115200, quick ? 20 : 100), '%');
   report('card.pcsc.loads_per_s', await pcscLoadsPerSecond(quick ? 3 : 10), 'loads/s');

@@ -34,6 +34,15 @@ const CARDS = 2_000;
 const SAM = parseSamId('53414D0000000001');
 const AMOUNT = 100n;
 
+const quietBundler = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => process.stderr.write(`${message}\n`),
+  error: (message: string) => process.stderr.write(`${message}\n`),
+};
+
 function csnOf(i: number): Csn {
   return csnWithCheckDigit(`607199${String(i).padStart(9, '0')}`);
 }
@@ -93,7 +102,7 @@ async function main(): Promise<void> {
     const worker = await Worker.create({
       connection: nativeConnection,
       taskQueue,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/settlement/settlement-workflow') }),
+      workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/settlement/settlement-workflow'), logger: quietBundler }),
       activities: createSettlementActivities({ db, ledger, keys: testKeyStore() }),
     });
     const running = worker.run();

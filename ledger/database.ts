@@ -5,7 +5,7 @@
  * of set-based statements with array parameters.
  */
 import type { Knex } from 'knex';
-import { LedgerError } from './errors';
+import { assertLedger, LedgerError } from './errors';
 
 export interface QueryResult<R> {
   readonly rows: R[];
@@ -37,8 +37,14 @@ function isRetryable(err: unknown): boolean {
   return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(message);
 }
 
-export interface RetryPolicy {
-  readonly attempts: number;
+export interface TransactionOptions {
+  readonly attempts?: number;
+  /**
+   * When true, `work` opens and closes the transaction itself by folding BEGIN into its first
+   * statement and COMMIT into its last (see `foldedQuery`): two round trips fewer per
+   * transaction, and one fewer while account rows are locked.
+   */
+  readonly folded?: boolean;
 }
 
 /**
@@ -46,16 +52,17 @@ export interface RetryPolicy {
  * because every effect is keyed by a client id: if the first attempt did commit, the second
  * answers `exists` instead of applying anything twice.
  */
-export async function inTransaction<T>(knex: Knex, work: (client: SqlClient, attempt: number) => Promise<T>, policy: RetryPolicy = { attempts: 8 }): Promise<T> {
+export async function inTransaction<T>(knex: Knex, work: (client: SqlClient, attempt: number) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const pool = pgClientOf(knex);
+  const attempts = options.attempts ?? 8;
   let lastError: unknown;
-  for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
     let client: SqlClient | undefined;
     try {
       client = await pool.acquireConnection();
-      await client.query({ text: 'BEGIN' });
+      if (!options.folded) await client.query({ text: 'BEGIN' });
       const result = await work(client, attempt);
-      await client.query({ text: 'COMMIT' });
+      if (!options.folded) await client.query({ text: 'COMMIT' });
       return result;
     } catch (err) {
       lastError = err;
@@ -66,7 +73,43 @@ export async function inTransaction<T>(knex: Knex, work: (client: SqlClient, att
       if (client) await pool.releaseConnection(client);
     }
   }
-  throw new LedgerError('ledger_unavailable', `the ledger database did not accept the batch after ${policy.attempts} attempts; check that PostgreSQL is up, then resubmit with the same ids (retries are safe).`, { cause: lastError });
+  throw new LedgerError('ledger_unavailable', `the ledger database did not accept the batch after ${attempts} attempts; check that PostgreSQL is up, then resubmit with the same ids (retries are safe).`, { cause: lastError });
+}
+
+/** SQL text of a value, for statements sent with the simple protocol (which takes no parameters). */
+function literal(value: unknown, escape: (text: string) => string): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') {
+    assertLedger(Number.isFinite(value), 'a non-finite number reached SQL');
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  // Every string, ids included, goes through the driver's quoting: nothing is trusted to be safe.
+  if (typeof value === 'string') return escape(value);
+  if (Array.isArray(value)) return value.length === 0 ? "'{}'" : `ARRAY[${value.map((v) => literal(v, escape)).join(',')}]`;
+  throw new LedgerError('invariant_broken', `a ${typeof value} value reached SQL; this is a bug in ledger/.`);
+}
+
+interface SimpleQueryClient {
+  escapeLiteral(text: string): string;
+  query(text: string): Promise<QueryResult<Record<string, unknown>> | QueryResult<Record<string, unknown>>[]>;
+}
+
+/**
+ * Runs one parameterised statement with BEGIN before it and/or COMMIT after it, in a single
+ * round trip. node-postgres cannot pipeline, and the extended protocol takes one statement, so
+ * the statement goes as text with its values quoted by the driver's escapeLiteral. Used for
+ * small batches, whose statements are cheap to plan; big batches use prepared statements.
+ */
+export async function foldedQuery<R>(client: SqlClient, text: string, values: readonly unknown[], fold: { begin?: boolean; commit?: boolean }): Promise<QueryResult<R>> {
+  // The raw pg client behind the pool has both methods; SqlClient names only what the hot path needs.
+  const simple = client as unknown as SimpleQueryClient;
+  const escape = (t: string): string => simple.escapeLiteral(t);
+  const sql = text.replace(/\$(\d+)/g, (_, n: string) => literal(values[Number(n) - 1], escape));
+  const results = await simple.query(`${fold.begin ? 'BEGIN;\n' : ''}${sql}${fold.commit ? ';\nCOMMIT' : ''}`);
+  const list = Array.isArray(results) ? results : [results];
+  return list[fold.begin ? 1 : 0] as unknown as QueryResult<R>;
 }
 
 /** Runs one read-only statement outside an explicit transaction. */

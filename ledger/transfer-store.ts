@@ -11,7 +11,7 @@
  *    rows are locked is what lets a hot account take more transactions per second.
  */
 import type { Knex } from 'knex';
-import { inTransaction, type SqlClient } from './database';
+import { foldedQuery, inTransaction, type QueryResult, type SqlClient } from './database';
 import { LedgerError } from './errors';
 import { decideExpiries, decideTransferBatch, idsToRead, type AccountRow, type BatchDecision, type BatchState, type PendingResolution, type TransferRow } from './transfer-batch';
 import type { CreateTransferResult } from './result-codes';
@@ -175,6 +175,23 @@ class StaleRead extends Error {
   }
 }
 
+/**
+ * Batches up to this many events fold BEGIN and COMMIT into their statements (plain-text SQL,
+ * planned each time); bigger ones use prepared statements, whose plan is reused.
+ */
+const FOLD_MAX_EVENTS = 64;
+
+/** How a batch's statements reach PostgreSQL: prepared (inTransaction sends BEGIN/COMMIT) or folded. */
+interface Channel {
+  readonly client: SqlClient;
+  readonly folded: boolean;
+}
+
+function statement<R>(channel: Channel, name: string, text: string, values: unknown[], fold: { begin?: boolean; commit?: boolean }): Promise<QueryResult<R>> {
+  if (channel.folded) return foldedQuery<R>(channel.client, text, values, fold);
+  return channel.client.query<R>({ name, text, values });
+}
+
 interface ReadRecord {
   now_us: string;
   transfers: TransferRecord[];
@@ -197,15 +214,15 @@ interface Guard {
  * snapshot); otherwise the read shares the lock statement's round trip and is re-checked by the
  * write statement's guard.
  */
-async function loadState(client: SqlClient, accountIds: string[], transferIds: string[], pendingIds: string[], careful: boolean): Promise<{ state: BatchState; guard: Guard }> {
+async function loadState(channel: Channel, accountIds: string[], transferIds: string[], pendingIds: string[], careful: boolean): Promise<{ state: BatchState; guard: Guard }> {
   const readIds = [...new Set([...transferIds, ...pendingIds])];
   let accounts: AccountRecord[];
   let read: ReadRecord;
   if (careful) {
-    accounts = (await client.query<AccountRecord>({ name: 'ledger_lock_accounts', text: LOCK_ACCOUNTS, values: [accountIds, pendingIds] })).rows;
-    read = (await client.query<ReadRecord>({ name: 'ledger_read_state', text: READ_STATE, values: [readIds, transferIds, pendingIds] })).rows[0];
+    accounts = (await statement<AccountRecord>(channel, 'ledger_lock_accounts', LOCK_ACCOUNTS, [accountIds, pendingIds], { begin: true })).rows;
+    read = (await statement<ReadRecord>(channel, 'ledger_read_state', READ_STATE, [readIds, transferIds, pendingIds], {})).rows[0];
   } else {
-    const row = (await client.query<ReadRecord & { accounts: AccountRecord[] }>({ name: 'ledger_lock_and_read', text: LOCK_AND_READ, values: [accountIds, pendingIds, readIds, transferIds] })).rows[0];
+    const row = (await statement<ReadRecord & { accounts: AccountRecord[] }>(channel, 'ledger_lock_and_read', LOCK_AND_READ, [accountIds, pendingIds, readIds, transferIds], { begin: true })).rows[0];
     accounts = row.accounts;
     read = row;
   }
@@ -244,16 +261,17 @@ function earliestDeadline(d: BatchDecision, state: BatchState): number | null {
   return earliest;
 }
 
-async function writeDecision(client: SqlClient, state: BatchState, guard: Guard, d: BatchDecision): Promise<void> {
+async function writeDecision(channel: Channel, state: BatchState, guard: Guard, d: BatchDecision): Promise<void> {
   const t = d.newTransfers;
   const a = d.accounts;
   const nowUs = state.nowUs;
   // Even a batch that writes nothing runs the statement: its guard proves the answers were not
   // decided on a stale read.
-  const written = await client.query<{ fresh: boolean }>({
-    name: 'ledger_write_decision',
-    text: WRITE_DECISION,
-    values: [
+  const written = await statement<{ fresh: boolean }>(
+    channel,
+    'ledger_write_decision',
+    WRITE_DECISION,
+    [
       nowUs,
       t.map((x) => x.id),
       t.map((x) => x.debitAccountId),
@@ -293,7 +311,9 @@ async function writeDecision(client: SqlClient, state: BatchState, guard: Guard,
       guard.resolutionsFound,
       earliestDeadline(d, state),
     ],
-  });
+    { commit: true },
+  );
+  // A stale guard wrote nothing (and a folded COMMIT committed nothing): decide again, carefully.
   if (!written.rows[0].fresh) throw new StaleRead();
 }
 
@@ -314,13 +334,19 @@ function decideOnRead<D>(decide: () => D, careful: boolean): D {
 /** Applies submissions (one per caller) in one transaction; returns one result list per submission. */
 export async function applyTransferSubmissions(knex: Knex, submissions: readonly (readonly TransferInput[])[]): Promise<CreateTransferOutcome[][]> {
   const { transferIds, pendingIds, accountIds } = idsToRead(submissions);
-  return inTransaction(knex, async (client, attempt) => {
-    const careful = attempt > 1;
-    const { state, guard } = await loadState(client, accountIds, transferIds, pendingIds, careful);
-    const decision = decideOnRead(() => decideTransferBatch(submissions, state), careful);
-    await writeDecision(client, state, guard, decision);
-    return decision.results;
-  });
+  const folded = submissions.reduce((n, events) => n + events.length, 0) <= FOLD_MAX_EVENTS;
+  return inTransaction(
+    knex,
+    async (client, attempt) => {
+      const channel: Channel = { client, folded };
+      const careful = attempt > 1;
+      const { state, guard } = await loadState(channel, accountIds, transferIds, pendingIds, careful);
+      const decision = decideOnRead(() => decideTransferBatch(submissions, state), careful);
+      await writeDecision(channel, state, guard, decision);
+      return decision.results;
+    },
+    { folded },
+  );
 }
 
 /**
@@ -340,10 +366,11 @@ export async function expireDuePendingTransfers(knex: Knex, now: Date | undefine
     });
     if (due.rows.length === 0) return [];
     const ids = due.rows.map((r) => r.pending_id);
-    const { state, guard } = await loadState(client, [], [], ids, attempt > 1);
+    const channel: Channel = { client, folded: false };
+    const { state, guard } = await loadState(channel, [], [], ids, attempt > 1);
     const clock = now ? { ...state, nowUs: now.getTime() * 1000 } : state;
     const decision = decideOnRead(() => decideExpiries(ids, clock), attempt > 1);
-    await writeDecision(client, state, guard, decision);
+    await writeDecision(channel, state, guard, decision);
     return decision.expired;
   });
 }

@@ -75,6 +75,8 @@ export async function auditTrail(ctx: PortalContext, workflowId: string): Promis
   return rows.map((r) => ({ at: r.at, email: r.email, action: r.action, workflowId: r.workflow_id, evidence: r.evidence, outcome: r.outcome }));
 }
 
+/** The Web UI's workflow list filtered to this id: it works for every run, current or reset. */
 export function temporalWorkflowLink(ctx: PortalContext, workflowId: string): string {
-  return `${ctx.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(ctx.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  const query = encodeURIComponent(`WorkflowId="${workflowId}"`);
+  return `${ctx.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(ctx.temporalNamespace)}/workflows?query=${query}`;
 }

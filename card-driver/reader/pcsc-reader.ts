@@ -51,8 +51,16 @@ export class PcscService {
       this.changed.emit('change');
     });
     this.pcsc.on('error', (err) => {
-      // The status loop died (pcscd stopped or unreachable): every reader is gone with it.
-      this.failure = readerErrorFromPcsc(err, 'status', 'PC/SC');
+      if (this.closed) return; // close() cancels the status loop, which reports "Command cancelled"
+      // The status loop died: pcscd was never reachable, or it stopped and took every reader along.
+      this.failure =
+        this.readers.size === 0
+          ? new ReaderError(
+              'reader_unavailable',
+              `Cannot reach pcscd (${err.message}); start it (purseflow services up) and check PCSCLITE_CSOCK_NAME`,
+              'not_sent',
+            )
+          : readerErrorFromPcsc(err, 'status', 'PC/SC');
       for (const reader of this.readers.values()) reader.vanish(this.failure);
       this.readers.clear();
       this.changed.emit('change');

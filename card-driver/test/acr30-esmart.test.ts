@@ -22,7 +22,7 @@ beforeEach(async () => {
   card = SimulatedCard.issue(keys, CSN);
   pair = await openSocatPair();
   sim = await Acr30Simulator.open({ path: pair.devicePath, card, announceReset: false });
-  reader = await Acr30Reader.open({ path: pair.hostPath, timeouts: { controlMs: 500, resetMs: 500, exchangeMs: 800 } });
+  reader = await Acr30Reader.open({ path: pair.hostPath, timeouts: { controlMs: 1500, resetMs: 1500, exchangeMs: 1500 } });
 });
 
 afterEach(async () => {

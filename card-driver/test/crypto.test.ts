@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { inspect } from 'node:util';
 import {
   CryptoError,
@@ -82,6 +83,30 @@ describe('MAC algorithm 3 (retail MAC)', () => {
 
   test('a batch of messages of different lengths is refused', () => {
     expect(() => retailMac4Batch(key('0123456789ABCDEFFEDCBA9876543210'), [Buffer.alloc(3), Buffer.alloc(4)])).toThrow(CryptoError);
+  });
+
+  test('streaming in any pieces gives the one-shot MAC (property)', () => {
+    const k = key('0123456789ABCDEFFEDCBA9876543210');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), fc.array(fc.nat({ max: 130 }), { maxLength: 6 }), (bytes, cuts) => {
+        const message = Buffer.from(bytes);
+        const stream = new RetailMacStream(k);
+        let at = 0;
+        for (const cut of [...cuts].sort((a, b) => a - b)) {
+          stream.update(message.subarray(at, Math.max(at, Math.min(cut, message.length))));
+          at = Math.max(at, Math.min(cut, message.length));
+        }
+        stream.update(message.subarray(at));
+        expect(toHex(stream.digest())).toBe(toHex(retailMac(k, message)));
+      }),
+    );
+  });
+
+  test('a key whose cipher contexts were released still computes the same MAC', () => {
+    const k = key('0123456789ABCDEFFEDCBA9876543210');
+    const before = toHex(retailMac(k, Buffer.from('Now is the time for all ')));
+    k.releaseContexts();
+    expect(toHex(retailMac(k, Buffer.from('Now is the time for all ')))).toBe(before);
   });
 
   test('a finished streaming MAC refuses more data', () => {

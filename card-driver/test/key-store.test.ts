@@ -144,3 +144,12 @@ describe('offline code checks', () => {
     expect(store.verifyConfirmationCode({ csn, atc: 3, purse: PURSE.food, amount: 10000n }, off.confirmation_code)).toMatchObject({ valid: false, reason: 'mac_mismatch' });
   });
 });
+
+test('derived keys stay right after the bounded cache evicts them', () => {
+  const store = keyStoreFromEnvironment({});
+  const first = csnWithCheckDigit('607100000000000');
+  const kp = store.cardPurchaseKey(first);
+  for (let i = 1; i <= 8300; i++) store.cardPurchaseKey(csnWithCheckDigit(`6072${String(i).padStart(11, '0')}`));
+  expect(store.cardPurchaseKey(first).equals(keyStoreFromEnvironment({}).cardPurchaseKey(first))).toBe(true);
+  expect(kp.equals(store.cardPurchaseKey(first))).toBe(true);
+});

@@ -36,12 +36,18 @@ test('pcscd dying during a command fails it with reader_vanished and raises read
     stdio: ['ignore', 'pipe', 'inherit'],
     cwd: path.join(__dirname, '..', '..'),
   });
-  const steps: Record<string, { code?: string | null; fate?: string | null; message?: string }> = {};
+  interface Step {
+    step: string;
+    code?: string | null;
+    fate?: string | null;
+    message?: string;
+  }
+  const steps: Record<string, Step> = {};
   let buffer = '';
   child.stdout.on('data', (chunk: Buffer) => {
     buffer += chunk.toString();
     for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const step = JSON.parse(buffer.slice(0, nl)) as { step: string };
+      const step = JSON.parse(buffer.slice(0, nl)) as Step;
       buffer = buffer.slice(nl + 1);
       steps[step.step] = step;
       if (step.step === 'transmitting') void new Promise((r) => setTimeout(r, 200)).then(() => pcscd.kill());
@@ -53,4 +59,6 @@ test('pcscd dying during a command fails it with reader_vanished and raises read
   expect(steps.transmit).toMatchObject({ code: 'reader_vanished', fate: 'unknown' });
   expect(steps.event).toMatchObject({ code: 'reader_vanished' });
   expect(steps['connect-after']).toMatchObject({ code: 'reader_vanished' });
+  // And with no pcscd at all, a new session says so instead of waiting.
+  expect(steps['open-without-pcscd']).toMatchObject({ code: 'reader_unavailable' });
 }, 20_000);

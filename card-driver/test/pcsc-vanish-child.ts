@@ -32,6 +32,13 @@ async function main(): Promise<void> {
   );
   say({ step: 'connect-after', code: after instanceof ReaderError ? after.code : String(after) });
   await connector.remove();
+  const fresh = await Promise.resolve()
+    .then(() => PcscService.open().reader('Virtual PCD 00 00', 1000))
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
+  say({ step: 'open-without-pcscd', code: fresh instanceof ReaderError ? fresh.code : String(fresh) });
   process.exit(0);
 }
 

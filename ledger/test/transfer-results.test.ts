@@ -164,6 +164,26 @@ describe('single-phase transfers', () => {
   });
 });
 
+describe('how a request reaches PostgreSQL', () => {
+  test('user data with quotes, backslashes and SQL in it is stored verbatim', async () => {
+    const { debit, credit } = await pair();
+    const userData = `O'Brien \\ "x"; DROP TABLE ledger_transfers; -- $1 \u00e9`;
+    const id = newId();
+    expect(await one({ id, debitAccountId: debit, creditAccountId: credit, amount: 1n, code: 7, userData })).toBe('ok');
+    expect((await f.ledger.lookupTransfers([id]))[0].userData).toBe(userData);
+    expect(await one({ id, debitAccountId: debit, creditAccountId: credit, amount: 1n, code: 7, userData })).toBe('exists');
+  });
+
+  test('a request too big to fold into one statement (prepared statements) gives the same results', async () => {
+    const { debit, credit } = await pair();
+    const events: TransferInput[] = Array.from({ length: 150 }, (_, i) => ({ id: newId(), debitAccountId: debit, creditAccountId: credit, amount: 100n, code: 7, userData: i % 2 ? `it's ${i}` : null }));
+    const out = await results(...events);
+    expect(out.filter((r) => r === 'ok')).toHaveLength(100);
+    expect(out.slice(100).every((r) => r === 'exceeds_credits')).toBe(true);
+    expect((await results(...events)).slice(0, 100).every((r) => r === 'exists')).toBe(true);
+  });
+});
+
 describe('errors of the caller are thrown, typed, before anything is sent', () => {
   test.each([
     ['input_malformed', [{ id: newId(), amount: 5 }]],

@@ -236,6 +236,14 @@ describe('closing accounts (reversible, as TigerBeetle)', () => {
     expect(a.debitsPosted).toBe(a.creditsPosted);
   });
 
+  test('expiry of the closing transfer re-opens the account', async () => {
+    const { account, bank } = await f.funded(500n);
+    const closing = newId();
+    expect(await one({ id: closing, debitAccountId: account, creditAccountId: bank, amount: 0n, code: 9, flags: { pending: true, closingDebit: true }, timeout: 5 })).toBe('ok');
+    expect(await f.ledger.expirePendingTransfers(new Date(Date.now() + 6_000))).toContain(closing);
+    expect((await accounts(account))[0].flags.closed).toBe(false);
+  });
+
   test('a sweep and close in one linked chain empties and closes the account', async () => {
     const { account, bank } = await f.funded(800n);
     const out = await f.ledger.createTransfers([

@@ -42,7 +42,9 @@ export function downloadViewOf(owner: DownloadOwner, state: DownloadState): Down
     purse: state.purse,
     amountMinor: BigInt(state.amountMinor),
     mode: state.mode,
-    step: STEP_OF_PHASE[state.phase],
+    // The workflow enters awaiting_confirmation just before it asks for the authorization code;
+    // until the code exists there is nothing for the customer to type.
+    step: state.phase === 'awaiting_confirmation' && !state.authorizationCode ? 'money_reserved' : STEP_OF_PHASE[state.phase],
     // Both only grow: every change of phase adds a history event, every wrong code counts.
     version: state.history.length * 10 + state.wrongCodes,
     authorizationCode: state.phase === 'awaiting_confirmation' ? (state.authorizationCode ?? null) : null,

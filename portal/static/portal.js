@@ -53,6 +53,14 @@
     if (!section || section.getAttribute('data-finished') === 'true' || !window.EventSource) return;
     var id = section.getAttribute('data-live-download');
     var step = section.getAttribute('data-step');
+    var authorization = section.getAttribute('data-authorization') || '';
+    // A form being sent must not be cut short by a reload; its answer shows the new state anyway.
+    var sending = false;
+    Array.prototype.forEach.call(document.querySelectorAll('form'), function (form) {
+      form.addEventListener('submit', function (event) {
+        if (!event.defaultPrevented) sending = true;
+      });
+    });
     var source = new EventSource('/api/v1/downloads/' + encodeURIComponent(id) + '/events');
     source.addEventListener('progress', function (event) {
       var view = JSON.parse(event.data);
@@ -65,8 +73,8 @@
         items[i].firstChild.textContent = entry.done ? 'done: ' : 'to do: ';
       });
       if (view.finished) source.close();
-      // A new step may need another form (a code prompt appears or goes): show the page afresh.
-      if (view.step !== step) {
+      // A new step or a new code may need another form (a prompt appears or goes): show the page afresh.
+      if (!sending && (view.step !== step || (view.authorizationCode || '') !== authorization)) {
         source.close();
         window.location.reload();
       }

@@ -33,8 +33,12 @@ describe('DownloadWorkflow state as the portal shows it', () => {
     ['voided', 'voided', true],
     ['failed', 'failed', true],
   ] as const)('phase %s is step %s (finished: %s)', (phase, step, finished) => {
-    const view = downloadViewOf(owner, state(phase));
+    const view = downloadViewOf(owner, state(phase, { authorizationCode: '094868981' }));
     expect(view).toMatchObject({ step, finished, amountMinor: 2500n, customerId: 'cust-1' });
+  });
+
+  test('until the authorization code is issued, the customer is not asked for the confirmation code', () => {
+    expect(downloadViewOf(owner, state('awaiting_confirmation')).step).toBe('money_reserved');
   });
 
   test('the authorization code is shown only while the confirmation is awaited', () => {

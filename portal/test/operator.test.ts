@@ -24,7 +24,7 @@ describe('needs attention', () => {
     stuck('download-aaa');
     const page = await ops.get('/operator');
     expect(page.body).toContain('<h1>Needs attention</h1>');
-    expect(page.body).toContain('http://127.0.0.1:8233/namespaces/default/workflows/download-aaa');
+    expect(page.body).toContain('http://127.0.0.1:8233/namespaces/default/workflows?query=WorkflowId%3D%22download-aaa%22');
     expect(page.body).toContain('request code 00007 12345678 x');
     const api = await ops.get('/api/v1/attention');
     expect(api.json().items[0]).toMatchObject({ workflowId: 'download-aaa', kind: 'download_stuck', actions: ['retry', 'resolve', 'void'] });

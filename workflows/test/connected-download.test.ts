@@ -4,6 +4,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
+import { readLogCommand, selectCommand } from '../../card-driver';
 import type { DownloadTiming } from '../client';
 import { bundleWorkflows } from '../worker/server-worker';
 import { recordHistories, recording } from './recorded-histories';
@@ -174,6 +175,45 @@ test('a card torn away before the credit reached it is proven uncredited by its 
     await card.remove();
   }
   await expectLedgerConsistent(h);
+});
+
+test('a torn download survives its reader agent being stopped and started again', async () => {
+  const { customerId, csn } = await customerWithCard(h, { cash: '100.00' });
+  const card = CardInReader.issue(h.keys, csn, rig.reader);
+  await card.insert();
+  card.tearAtCredit('after-processing');
+  const requestId = await download(csn, 'ecash', '20.00');
+  await phaseBecomes(requestId, 'awaiting_card');
+  const readerId = rig.readerId;
+  await rig.close();
+  rig = await startReaderRig(h, readerId);
+  const back = new CardInReader(card.card, rig.reader);
+  await back.insert();
+  try {
+    expect(await h.downloads.result(requestId)).toMatchObject({ outcome: 'posted', newBalanceMinor: '2000' });
+    expect(await customerBalance(h, customerId, 'ecash')).toEqual({ posted: 8000n, pending: 0n, available: 8000n });
+  } finally {
+    await back.remove();
+  }
+});
+
+test('an operator resolves a download whose card is away with the log record read elsewhere', async () => {
+  const { customerId, csn } = await customerWithCard(h, { cash: '100.00' });
+  const card = CardInReader.issue(h.keys, csn, rig.reader);
+  await card.insert();
+  card.tearAtCredit('after-processing');
+  const requestId = await download(csn, 'ecash', '10.00');
+  await phaseBecomes(requestId, 'awaiting_card');
+  // The card is read at a counter with `purseflow card log`: READ LOG 1 is this load's record.
+  card.card.insert();
+  card.card.process(selectCommand());
+  const record = card.card.process(readLogCommand(1)).subarray(0, 28).toString('hex');
+  await expect(h.downloads.voidWithEvidence(requestId, 'op-ben', { kind: 'operator_attestation', operator: 'op-ben', reference: 'too early' })).rejects.toMatchObject({ code: 'evidence_refused' });
+  const forged = record.slice(0, -8) + '00000000';
+  await expect(h.downloads.resolveWithEvidence(requestId, 'op-ben', { kind: 'log_record', recordHex: forged })).rejects.toMatchObject({ code: 'evidence_refused' });
+  const state = await h.downloads.resolveWithEvidence(requestId, 'op-ben', { kind: 'log_record', recordHex: record });
+  expect(state).toMatchObject({ phase: 'posted', proof: 'log record given by operator op-ben', newBalanceMinor: '1000' });
+  expect(await customerBalance(h, customerId, 'ecash')).toEqual({ posted: 9000n, pending: 0n, available: 9000n });
 });
 
 test('the histories of every download above replay deterministically', async () => {

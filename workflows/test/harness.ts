@@ -21,7 +21,8 @@ export interface Harness {
   readonly client: Client;
   readonly downloads: DownloadClient;
   readonly taskQueue: string;
-  readonly serverWorker: Worker;
+  /** Stops the server worker and starts a new one on the same task queue (a crash and a restart, gracefully). */
+  restartServerWorker(): Promise<void>;
   /** Stops the worker, closes the connections, drops the database. */
   close(): Promise<void>;
 }
@@ -50,8 +51,11 @@ export async function startHarness(name: string): Promise<Harness> {
   const connection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
   const taskQueue = uniqueId(`wf-${name}`);
-  const serverWorker = await createServerWorker({ connection: nativeConnection, taskQueue, knex: db.db, ledger, keys, workflowBundle: await bundleWorkflows() });
-  const running = serverWorker.run();
+  const newWorker = async (): Promise<{ worker: Worker; running: Promise<void> }> => {
+    const worker = await createServerWorker({ connection: nativeConnection, taskQueue, knex: db.db, ledger, keys, workflowBundle: await bundleWorkflows() });
+    return { worker, running: worker.run() };
+  };
+  let server = await newWorker();
   return {
     db,
     ledger,
@@ -61,10 +65,14 @@ export async function startHarness(name: string): Promise<Harness> {
     client,
     downloads: new DownloadClient(client, taskQueue),
     taskQueue,
-    serverWorker,
+    async restartServerWorker() {
+      server.worker.shutdown();
+      await server.running;
+      server = await newWorker();
+    },
     async close() {
-      serverWorker.shutdown();
-      await running;
+      server.worker.shutdown();
+      await server.running;
       await ledger.close();
       await connection.close();
       await nativeConnection.close();

@@ -168,6 +168,35 @@ test('an operator cannot void a download whose card may hold the load without pr
   expect(resolved.phase).toBe('posted');
 });
 
+test('concurrent downloads against one account never overdraw it', async () => {
+  const { customerId, csn } = await customerWithCard(h, { cash: '200.00' });
+  const attempts = await Promise.all(
+    Array.from({ length: 5 }, async () => {
+      const pocket = new EcomPocket(SimulatedCard.issue(h.keys, csn));
+      const requestId = uniqueId('race');
+      await h.downloads.start({ requestId, csn, purse: 'ecash', amount: '80.00', mode: 'offline', timing: TIMING });
+      const answer = await h.downloads.submitRequestCode(requestId, pocket.requestCode(PURSE.ecash, 8000n));
+      return { requestId, answer };
+    }),
+  );
+  const reserved = attempts.filter((a) => a.answer.accepted);
+  expect(reserved).toHaveLength(2);
+  for (const refused of attempts.filter((a) => !a.answer.accepted)) expect(refused.answer.refusal).toBe('download_failed');
+  expect(await customerBalance(h, customerId, 'ecash')).toEqual({ posted: 20000n, pending: 16000n, available: 4000n });
+  for (const a of reserved) await h.downloads.handle(a.requestId).terminate('test over');
+  await expectLedgerConsistent(h);
+});
+
+test('a download survives its server worker being stopped and replaced mid-way', async () => {
+  const { customerId, pocket, requestId } = await offlineDownload('25.00');
+  const { authorizationCode } = await h.downloads.submitRequestCode(requestId, pocket.requestCode(PURSE.ecash, 2500n));
+  const confirmation = pocket.enterAuthorizationCode(authorizationCode!);
+  await h.restartServerWorker();
+  expect(await h.downloads.submitConfirmationCode(requestId, confirmation)).toMatchObject({ accepted: true, phase: 'posted' });
+  expect(await customerBalance(h, customerId, 'ecash')).toEqual({ posted: 17500n, pending: 0n, available: 17500n });
+  expect(pocket.balances().ecash).toBe(2500n);
+});
+
 test('the histories of every download above replay deterministically', async () => {
   const histories = await Promise.all(finishedRequests.map(async (id) => ({ workflowId: `download-${id}`, history: await h.downloads.handle(id).fetchHistory() })));
   let replayed = 0;

@@ -5,8 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
@@ -18,7 +17,7 @@ export async function recordHistories(name: string, handles: readonly WorkflowHa
   for (const [i, handle] of handles.entries()) {
     const history = await handle.fetchHistory();
     const file = path.join(HISTORIES_DIR, `${name}-${String(i + 1).padStart(2, '0')}.json`);
-    fs.writeFileSync(file, `${JSON.stringify({ workflowId: handle.workflowId, history: JSON.parse(historyToJSON(history)) }, null, 1)}\n`);
+    fs.writeFileSync(file, `${JSON.stringify({ workflowId: handle.workflowId, history }, null, 1)}\n`);
   }
 }
 
@@ -30,6 +29,7 @@ export function recordedHistories(): { file: string; workflowId: string; history
     .sort()
     .map((file) => {
       const { workflowId, history } = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as { workflowId: string; history: unknown };
-      return { file, workflowId, history: historyFromJSON(history) };
+      // protobufjs' own JSON form (enums by name, bytes in base64, 64-bit numbers as strings).
+      return { file, workflowId, history: temporal.api.history.v1.History.fromObject(history as Record<string, unknown>) };
     });
 }

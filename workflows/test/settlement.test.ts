@@ -133,7 +133,12 @@ describe('SettlementWorkflow', () => {
     const after = await payable(GROCER.id);
     expect(after.posted - before.posted).toBe(40_00n);
     expect(after.pending).toBe(0n);
-    for (const card of goodCards) expect((await world.registry.card(card.csn)).purses.ecash).toMatchObject({ loadedMinor: 100_00n, spentMinor: 20_00n, overspent: false });
+    for (const card of goodCards) {
+      const shadow = (await world.registry.card(card.csn)).purses.ecash;
+      expect(shadow).toMatchObject({ loadedMinor: 100_00n, spentMinor: 20_00n, overspent: false });
+      // The card itself agrees with the server: loads posted minus purchases settled.
+      expect(card.balance(PURSE.ecash)).toBe(shadow.loadedMinor - shadow.spentMinor);
+    }
   });
 
   it('returns the first result when the same file is uploaded again, and moves no money', async () => {
@@ -168,6 +173,21 @@ describe('SettlementWorkflow', () => {
     expect(first.rejections.map((r) => [r.index, r.reason])).toEqual([[0, 'already_settled']]);
     expect(second).toMatchObject({ records: 1, accepted: 0, rejected: 1, rejectedByReason: { sam_sequence_replayed: 1 } });
     expect((await payable(GROCER.id)).posted - before.posted).toBe(7_00n);
+  });
+
+  it('settles a purchase once when two batches carrying it are settled at the same moment', async () => {
+    const card = await world.cardFor('alice', { ecash: 50_00n });
+    const pos = new SimulatedPos(SimulatedSam.issue(world.keys, GROCER.sam, takeSeqs(GROCER.sam, 1)));
+    const shared = pos.purchase(card, PURSE.ecash, 9_00n);
+    const exportFile = () => SimulatedTransferCard.issue(world.keys, GROCER.transferCard, takeBatchSeq(GROCER.transferCard)).exportFile([shared], 1_700_000_000).file;
+    const before = await payable(GROCER.id);
+
+    const [a, b] = await Promise.all([settle(exportFile(), GROCER.id), settle(exportFile(), GROCER.id)]);
+
+    const verdicts = [settled(a.result), settled(b.result)].map((r) => (r.accepted === 1 ? 'accepted' : r.rejections[0]?.reason)).sort();
+    expect(verdicts).toEqual(['accepted', 'already_settled']);
+    expect((await payable(GROCER.id)).posted - before.posted).toBe(9_00n);
+    expect((await world.registry.card(card.csn)).purses.ecash.spentMinor).toBe(9_00n);
   });
 
   it('rejects a record whose card MAC was tampered with and settles the rest', async () => {

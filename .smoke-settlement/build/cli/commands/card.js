@@ -1,6 +1,0 @@
-"use strict";
-Object.defineProperty(exports, "__esModule", { value: true });
-exports.registerCardCommands = registerCardCommands;
-function registerCardCommands(program) {
-    void program;
-}

@@ -1,2 +1,0 @@
-exports.SettlementWorkflow = require('./build/workflows/settlement/settlement-workflow').SettlementWorkflow;
-exports.VoucherIssuanceWorkflow = require('./build/workflows/vouchers/voucher-workflow').VoucherIssuanceWorkflow;
