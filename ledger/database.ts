@@ -32,6 +32,7 @@ function isRetryable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   if (code === '40P01' || code === '40001') return true; // deadlock (never expected: locks are ordered), serialization
   if (code === '23505') return true; // another transaction inserted the same id first: re-deciding answers exists
+  if (code === '26000') return true; // a prepared statement vanished from the connection: prepared again
   if (code === '57P01' || code === '57P02' || code === '57P03' || code === '08006' || code === '08003' || code === 'ECONNRESET' || code === 'EPIPE') return true;
   const message = err instanceof Error ? err.message : '';
   return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(message);
@@ -76,19 +77,35 @@ export async function inTransaction<T>(knex: Knex, work: (client: SqlClient, att
   throw new LedgerError('ledger_unavailable', `the ledger database did not accept the batch after ${attempts} attempts; check that PostgreSQL is up, then resubmit with the same ids (retries are safe).`, { cause: lastError });
 }
 
-/** SQL text of a value, for statements sent with the simple protocol (which takes no parameters). */
-function literal(value: unknown, escape: (text: string) => string): string {
-  if (value === null || value === undefined) return 'NULL';
+/** PostgreSQL's array input syntax: every element double-quoted with `\\` and `"` escaped. */
+function arrayText(values: readonly unknown[]): string {
+  const elements = values.map((v) => {
+    if (v === null || v === undefined) return 'NULL';
+    const text = typeof v === 'string' ? v : scalarText(v);
+    return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  });
+  return `{${elements.join(',')}}`;
+}
+
+function scalarText(value: unknown): string {
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') {
     assertLedger(Number.isFinite(value), 'a non-finite number reached SQL');
     return String(value);
   }
-  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  // Every string, ids included, goes through the driver's quoting: nothing is trusted to be safe.
-  if (typeof value === 'string') return escape(value);
-  if (Array.isArray(value)) return value.length === 0 ? "'{}'" : `ARRAY[${value.map((v) => literal(v, escape)).join(',')}]`;
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'string') return value;
   throw new LedgerError('invariant_broken', `a ${typeof value} value reached SQL; this is a bug in ledger/.`);
+}
+
+/**
+ * An argument of EXECUTE as a quoted literal of unknown type, so that PostgreSQL coerces it to
+ * the prepared parameter's type; the driver's escapeLiteral does the quoting, nothing is
+ * trusted to be safe (user data included).
+ */
+function argument(value: unknown, escape: (text: string) => string): string {
+  if (value === null || value === undefined) return 'NULL';
+  return escape(Array.isArray(value) ? arrayText(value) : scalarText(value));
 }
 
 interface SimpleQueryClient {
@@ -96,18 +113,33 @@ interface SimpleQueryClient {
   query(text: string): Promise<QueryResult<Record<string, unknown>> | QueryResult<Record<string, unknown>>[]>;
 }
 
+/** Statements prepared (SQL PREPARE) on each pooled connection. */
+const preparedOn = new WeakMap<object, Set<string>>();
+
 /**
- * Runs one parameterised statement with BEGIN before it and/or COMMIT after it, in a single
- * round trip. node-postgres cannot pipeline, and the extended protocol takes one statement, so
- * the statement goes as text with its values quoted by the driver's escapeLiteral. Used for
- * small batches, whose statements are cheap to plan; big batches use prepared statements.
+ * Runs a prepared statement with BEGIN before it and/or COMMIT after it, in one round trip.
+ * node-postgres cannot pipeline and the extended protocol carries one statement, so this uses
+ * the simple protocol: `BEGIN; EXECUTE name('…', …); COMMIT`. The statement is prepared once per
+ * connection with SQL PREPARE, so its plan is reused as with the extended protocol.
  */
-export async function foldedQuery<R>(client: SqlClient, text: string, values: readonly unknown[], fold: { begin?: boolean; commit?: boolean }): Promise<QueryResult<R>> {
+export async function foldedQuery<R>(client: SqlClient, name: string, text: string, values: readonly unknown[], fold: { begin?: boolean; commit?: boolean }): Promise<QueryResult<R>> {
   // The raw pg client behind the pool has both methods; SqlClient names only what the hot path needs.
   const simple = client as unknown as SimpleQueryClient;
-  const escape = (t: string): string => simple.escapeLiteral(t);
-  const sql = text.replace(/\$(\d+)/g, (_, n: string) => literal(values[Number(n) - 1], escape));
-  const results = await simple.query(`${fold.begin ? 'BEGIN;\n' : ''}${sql}${fold.commit ? ';\nCOMMIT' : ''}`);
+  let prepared = preparedOn.get(client);
+  if (!prepared) preparedOn.set(client, (prepared = new Set()));
+  if (!prepared.has(name)) {
+    await simple.query(`PREPARE ${name} AS ${text}`);
+    prepared.add(name);
+  }
+  const args = values.map((v) => argument(v, (t) => simple.escapeLiteral(t))).join(', ');
+  let results: Awaited<ReturnType<SimpleQueryClient['query']>>;
+  try {
+    results = await simple.query(`${fold.begin ? 'BEGIN; ' : ''}EXECUTE ${name}(${args})${fold.commit ? '; COMMIT' : ''}`);
+  } catch (err) {
+    // Someone (DISCARD ALL, a pooler) dropped the prepared statement: prepare again on retry.
+    if ((err as { code?: unknown }).code === '26000') prepared.delete(name);
+    throw err;
+  }
   const list = Array.isArray(results) ? results : [results];
   return list[fold.begin ? 1 : 0] as unknown as QueryResult<R>;
 }

@@ -188,7 +188,7 @@ interface Channel {
 }
 
 function statement<R>(channel: Channel, name: string, text: string, values: unknown[], fold: { begin?: boolean; commit?: boolean }): Promise<QueryResult<R>> {
-  if (channel.folded) return foldedQuery<R>(channel.client, text, values, fold);
+  if (channel.folded) return foldedQuery<R>(channel.client, `${name}_folded`, text, values, fold);
   return channel.client.query<R>({ name, text, values });
 }
 

@@ -95,6 +95,45 @@ test('an offline download through the JSON API posts on the Pocket\u2019s confir
   expect((await getAccountBalance(wf.db.db, customerRecord.cashAccountId)).posted).toBe(12000n);
 });
 
+test('an operator resolves a download left waiting, with the Pocket\u2019s confirmation code as evidence, and the action is audited', async () => {
+  const { csn, pocket, email } = await customer();
+  const operatorEmail = `ops-${randomBytes(3).toString('hex')}@example.com`;
+  await addUser(wf.db.db, { email: operatorEmail, role: 'operator', password: PASSWORD });
+  const signIn = async (who: string) => {
+    const first = await portal.app.inject('/api/v1/session');
+    const res = await portal.app.inject({
+      method: 'POST',
+      url: '/api/v1/session',
+      headers: { cookie: String(first.headers['set-cookie']).split(';')[0], 'x-csrf-token': first.json().csrfToken, 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: who, password: PASSWORD }),
+    });
+    return { cookie: String(res.headers['set-cookie']).split(';')[0], csrf: res.json().csrfToken as string };
+  };
+  const post = (who: { cookie: string; csrf: string }, url: string, body: unknown) =>
+    portal.app.inject({ method: 'POST', url, headers: { cookie: who.cookie, 'x-csrf-token': who.csrf, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+
+  // The customer gets the authorization code, the Pocket credits the card, and the customer leaves.
+  const ann = await signIn(email);
+  const id = (await post(ann, '/api/v1/downloads', { csn, purse: 'ecash', amount: '30.00', mode: 'offline' })).json().downloadId;
+  const authorization: string = (await post(ann, `/api/v1/downloads/${id}/request-code`, { code: pocket.requestCode(PURSE.ecash, 3000n) })).json().authorizationCode;
+  const confirmation = pocket.enterAuthorizationCode(authorization.replace(/ /g, ''));
+
+  const ops = await signIn(operatorEmail);
+  let listed = false;
+  for (let i = 0; i < 50 && !listed; i++) {
+    const items = (await portal.app.inject({ url: '/api/v1/attention', headers: { cookie: ops.cookie } })).json().items as { workflowId: string }[];
+    listed = items.some((item) => item.workflowId === id);
+    if (!listed) await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(listed).toBe(true);
+  const res = await post(ops, `/api/v1/attention/${id}/actions`, { action: 'resolve', evidence: confirmation });
+  expect(res.statusCode).toBe(200);
+  const state = await wf.downloads.state(id.replace(/^download-/, ''));
+  expect(state.phase).toBe('posted');
+  const [audit] = await wf.db.db('portal_audit').where({ workflow_id: id });
+  expect(audit).toMatchObject({ action: 'resolve', evidence: confirmation, outcome: expect.stringMatching(/^done: /) });
+});
+
 test('in Chromium: sign in, start an offline download, type the Pocket\u2019s codes, see it posted', async () => {
   const { pocket, email } = await customer();
   browser = await chromium.launch({

@@ -1,0 +1,80 @@
+// Connected downloads through the ACR30S serial reader: a reader agent on a real socat
+// pseudo-terminal pair, card-driver's ACR30 simulator at the other end holding a simulated
+// e-Smart card (paced at 9600 bps, as the reader's line runs after power-up).
+import { Acr30Reader, Acr30Simulator, SimulatedCard, PURSE } from '../../card-driver';
+import { openSocatPair, type SocatPair } from '../../test-support/socat-pair';
+import type { DownloadTiming } from '../client';
+import { ReaderAgent } from '../worker/reader-agent';
+import { customerBalance, customerWithCard, expectLedgerConsistent, startHarness, uniqueId, type Harness } from './harness';
+
+jest.setTimeout(60_000);
+
+const TIMING: Partial<DownloadTiming> = { readerPickupMs: 5000, cardStepMs: 3000, recoveryRetryMs: 1000 };
+
+let h: Harness;
+let pair: SocatPair;
+let sim: Acr30Simulator;
+let reader: Acr30Reader;
+let agent: ReaderAgent;
+let running: Promise<void>;
+const readerId = uniqueId('acr30');
+
+beforeAll(async () => {
+  h = await startHarness('wf_acr30');
+  pair = await openSocatPair();
+  sim = await Acr30Simulator.open({ path: pair.devicePath, card: null, announceReset: false });
+  reader = await Acr30Reader.open({ path: pair.hostPath, timeouts: { controlMs: 1500, resetMs: 1500, exchangeMs: 1500 } });
+  agent = await ReaderAgent.create({ connection: h.nativeConnection, client: h.client, readerId, reader });
+  running = agent.run();
+});
+
+afterAll(async () => {
+  agent?.shutdown();
+  await running;
+  await sim?.close();
+  await pair?.close();
+  await h?.close();
+});
+
+test.each([
+  ['ecash', PURSE.ecash, '250.00', 25000n],
+  ['food', PURSE.food, '12.34', 1234n],
+] as const)('a connected %s download over the ACR30 posts and the card holds what the ledger moved', async (purse, purseId, amount, minor) => {
+  const { customerId, csn } = await customerWithCard(h, { cash: '300.00', food: '50.00' });
+  const card = SimulatedCard.issue(h.keys, csn);
+  sim.insert(card);
+  try {
+    const requestId = uniqueId('acr');
+    await h.downloads.start({ requestId, csn, purse, amount, mode: 'connected', readerId, timing: TIMING });
+    expect(await h.downloads.result(requestId)).toMatchObject({ outcome: 'posted', newBalanceMinor: minor.toString(), proof: 'MAC3 of CREDIT LOAD' });
+    expect(card.balance(purseId)).toBe(minor);
+    const funded = purse === 'ecash' ? 30000n : 5000n;
+    expect(await customerBalance(h, customerId, purse)).toEqual({ posted: funded - minor, pending: 0n, available: funded - minor });
+  } finally {
+    sim.remove();
+  }
+  await expectLedgerConsistent(h);
+});
+
+test('a card torn away in the ACR30 after the credit is recovered from its log when put back', async () => {
+  const { customerId, csn } = await customerWithCard(h, { cash: '100.00' });
+  const card = SimulatedCard.issue(h.keys, csn);
+  sim.insert(card);
+  card.tearAt('after-credit');
+  const requestId = uniqueId('acr-torn');
+  await h.downloads.start({ requestId, csn, purse: 'ecash', amount: '7.00', mode: 'connected', readerId, timing: TIMING });
+  const deadline = Date.now() + 20_000;
+  while ((await h.downloads.state(requestId)).phase !== 'awaiting_card') {
+    if (Date.now() > deadline) throw new Error('the download did not wait for the card');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  sim.remove();
+  sim.insert(card);
+  try {
+    expect(await h.downloads.result(requestId)).toMatchObject({ outcome: 'posted', newBalanceMinor: '700' });
+    expect(card.balance(PURSE.ecash)).toBe(700n);
+    expect(await customerBalance(h, customerId, 'ecash')).toEqual({ posted: 9300n, pending: 0n, available: 9300n });
+  } finally {
+    sim.remove();
+  }
+});
