@@ -115,6 +115,7 @@ async function main(): Promise<void> {
       if (result.outcome !== 'settled' || result.accepted !== records) throw new Error(`the bench file did not settle whole: ${JSON.stringify(result).slice(0, 400)}`);
       process.stdout.write(`bench flows.settle.records_per_s ${Math.round(records / seconds)} records/s\n`);
       process.stderr.write(`(${records} records settled in ${seconds.toFixed(2)} s)\n`);
+      for (const line of await stageTimings(client, upload.workflowId)) process.stderr.write(`${line}\n`);
     } finally {
       worker.shutdown();
       await running;
@@ -126,6 +127,41 @@ async function main(): Promise<void> {
     await database.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where the time went, from the workflow histories (every run of the chain): per activity type,
+ * the span from its first schedule to its last completion and the summed activity durations.
+ */
+async function stageTimings(client: Client, workflowId: string): Promise<string[]> {
+  const stages = new Map<string, { first: number; last: number; busy: number; count: number }>();
+  const scheduled = new Map<string, { type: string; at: number }>();
+  const started = new Map<string, number>();
+  let runId: string | undefined;
+  for (let runs = 0; runs < 100; runs++) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    let next: string | undefined;
+    for (const event of history.events ?? []) {
+      const at = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
+      const id = String(event.eventId);
+      if (event.activityTaskScheduledEventAttributes) scheduled.set(id, { type: event.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at });
+      if (event.activityTaskStartedEventAttributes) started.set(String(event.activityTaskStartedEventAttributes.scheduledEventId), at);
+      const done = event.activityTaskCompletedEventAttributes;
+      if (done) {
+        const s = scheduled.get(String(done.scheduledEventId))!;
+        const stage = stages.get(s.type) ?? { first: s.at, last: at, busy: 0, count: 0 };
+        stage.first = Math.min(stage.first, s.at);
+        stage.last = Math.max(stage.last, at);
+        stage.busy += at - (started.get(String(done.scheduledEventId)) ?? s.at);
+        stage.count++;
+        stages.set(s.type, stage);
+      }
+      next = event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? next;
+    }
+    if (!next) break;
+    runId = next;
+  }
+  return [...stages].map(([type, s]) => `stage ${type}: ${s.count} ×, span ${((s.last - s.first) / 1000).toFixed(2)} s, summed ${(s.busy / 1000).toFixed(2)} s`);
 }
 
 main().catch((err: unknown) => {

@@ -143,14 +143,3 @@ export async function foldedQuery<R>(client: SqlClient, name: string, text: stri
   const list = Array.isArray(results) ? results : [results];
   return list[fold.begin ? 1 : 0] as unknown as QueryResult<R>;
 }
-
-/** Runs one read-only statement outside an explicit transaction. */
-export async function withClient<T>(knex: Knex, work: (client: SqlClient) => Promise<T>): Promise<T> {
-  const pool = pgClientOf(knex);
-  const client = await pool.acquireConnection();
-  try {
-    return await work(client);
-  } finally {
-    await pool.releaseConnection(client);
-  }
-}

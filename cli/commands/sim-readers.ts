@@ -94,7 +94,7 @@ function parseMs(text: string): number {
   return n;
 }
 
-interface CardOptions {
+export interface CardOptions {
   csn: Csn;
   state?: string;
 }
@@ -131,9 +131,17 @@ interface Controls {
   close(): Promise<void>;
 }
 
+/** Where a simulator reads its control lines and prints what happens (a terminal, or a test). */
+export interface SimIo {
+  input: NodeJS.ReadableStream;
+  print(line: string): void;
+}
+
+const terminalIo = (): SimIo => ({ input: process.stdin, print: (line) => void process.stdout.write(`${line}\n`) });
+
 /** Reads control lines until `quit`, SIGINT or SIGTERM. End of input alone does not stop the simulator. */
-function runControls(card: SimulatedCard, controls: Controls, save: () => void): Promise<void> {
-  const out = (line: string): void => void process.stdout.write(`${line}\n`);
+function runControls(card: SimulatedCard, controls: Controls, save: () => void, io: SimIo): Promise<void> {
+  const out = io.print;
   return new Promise((resolve) => {
     let stopping = false;
     const stop = async (): Promise<void> => {
@@ -145,7 +153,7 @@ function runControls(card: SimulatedCard, controls: Controls, save: () => void):
       out('stopped');
       resolve();
     };
-    const rl = readline.createInterface({ input: process.stdin, terminal: false });
+    const rl = readline.createInterface({ input: io.input, terminal: false });
     rl.on('line', (line) => {
       const control = parseSimControl(line);
       if (!control) return;
@@ -178,16 +186,16 @@ function runControls(card: SimulatedCard, controls: Controls, save: () => void):
   });
 }
 
-interface SimCardOptions extends CardOptions {
+export interface SimCardOptions extends CardOptions {
   vpcdPort: number;
   host: string;
   absent?: boolean;
   trace?: boolean;
 }
 
-async function simCardCommand(o: SimCardOptions): Promise<void> {
+export async function simCardCommand(o: SimCardOptions, io: SimIo = terminalIo()): Promise<void> {
   const { card, save } = openCard(o);
-  const out = (line: string): void => void process.stdout.write(`${line}\n`);
+  const out = io.print;
   const connector = new VpcdCardConnector({ card, port: o.vpcdPort, host: o.host });
   connector.on('removed', (reason) => {
     save();
@@ -212,10 +220,11 @@ async function simCardCommand(o: SimCardOptions): Promise<void> {
       close: () => connector.remove(),
     },
     save,
+    io,
   );
 }
 
-interface SimAcr30Options extends CardOptions {
+export interface SimAcr30Options extends CardOptions {
   tty: string;
   baud: AcrBaud;
   cardMs: number;
@@ -224,9 +233,9 @@ interface SimAcr30Options extends CardOptions {
   trace?: boolean;
 }
 
-async function simAcr30Command(o: SimAcr30Options): Promise<void> {
+export async function simAcr30Command(o: SimAcr30Options, io: SimIo = terminalIo()): Promise<void> {
   const { card, save } = openCard(o);
-  const out = (line: string): void => void process.stdout.write(`${line}\n`);
+  const out = io.print;
   const sim = await Acr30Simulator.open({
     path: o.tty,
     card: o.absent ? null : card,
@@ -259,6 +268,7 @@ async function simAcr30Command(o: SimAcr30Options): Promise<void> {
       close: () => sim.close(),
     },
     save,
+    io,
   );
 }
 

@@ -491,7 +491,18 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
         note(`card not read on reader ${readerId}: ${failureMessage(err)}`);
         return;
       }
-      const proof = await checks.judgeCardLog({ credit: credit(), recordsHex: log.recordsHex });
+      let proof;
+      try {
+        proof = await checks.judgeCardLog({ credit: credit(), recordsHex: log.recordsHex });
+      } catch (err) {
+        // The reservation must outlive a log we could not judge: keep waiting, for a person now.
+        note(`the card's log could not be judged: ${failureMessage(err)}`);
+        if (state.phase !== 'needs_operator') {
+          state.operatorReason = `the card's log could not be judged (${failureMessage(err)})`;
+          setPhase('needs_operator', state.operatorReason);
+        }
+        return;
+      }
       if (proof.outcome === 'credited') {
         decision = { outcome: 'credited', proof: `log record ATC ${state.atc} with MAC3 (read on reader ${readerId})`, newBalanceMinor: proof.balanceAfterMinor };
       } else if (proof.outcome === 'not_credited') {
@@ -538,7 +549,12 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
       if (rootScope.consideredCancelled) {
         return settle({ outcome: 'not_credited', proof: 'cancelled before CREDIT LOAD was sent' });
       }
-      const { mac2Hex } = await checks.authorizeOnlineLoad({ key, session });
+      let mac2Hex: string;
+      try {
+        ({ mac2Hex } = await checks.authorizeOnlineLoad({ key, session }));
+      } catch (err) {
+        return settle({ outcome: 'not_credited', proof: `no authorization was ever issued, CREDIT LOAD was not sent (${failureMessage(err)})` });
+      }
       setPhase('crediting', `CREDIT LOAD on reader ${input.readerId}`);
       let answer;
       try {
@@ -552,7 +568,12 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
         }
         return settle(await proveFromCard(`CREDIT LOAD got no trustworthy answer (${failureMessage(err)})`));
       }
-      const { valid } = await checks.verifyMac3({ credit: credit(), mac3Hex: answer.mac3Hex });
+      let valid = false;
+      try {
+        ({ valid } = await checks.verifyMac3({ credit: credit(), mac3Hex: answer.mac3Hex }));
+      } catch (err) {
+        note(`MAC3 could not be checked: ${failureMessage(err)}`);
+      }
       if (!valid) return settle(await proveFromCard('the MAC3 of CREDIT LOAD does not verify'));
       return settle({ outcome: 'credited', proof: 'MAC3 of CREDIT LOAD', newBalanceMinor: answer.newBalanceMinor });
     });
