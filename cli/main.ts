@@ -10,6 +10,7 @@ import { registerSettlementCommands } from './commands/settlement';
 import { registerPortalCommand } from './commands/portal';
 import { registerUserCommands } from './commands/users';
 import { registerWorkflowCommands } from './commands/workflows';
+import { registerAppCommands } from './commands/app';
 import { describeFailure } from './failure';
 
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerSettlementCommands(program);
   registerPortalCommand(program);
   registerUserCommands(program);
+  registerAppCommands(program);
   return program;
 }
 

@@ -45,6 +45,8 @@ function assertTransferTypes(events: readonly TransferInput[]): void {
     const unknown = unknownTransferFlags(e.flags);
     if (unknown.length > 0) throw new LedgerError('input_malformed', `transfer ${i} (${String(e.id)}): unknown flags ${unknown.join(', ')}; see TRANSFER_FLAG_BITS.`);
     if (e.userData !== undefined && e.userData !== null && typeof e.userData !== 'string') throw new LedgerError('input_malformed', `transfer ${i} (${String(e.id)}): userData must be a string.`);
+    // PostgreSQL text cannot hold NUL; refused here so that one caller's bad string cannot fail a batch shared with others.
+    if (typeof e.userData === 'string' && e.userData.includes('\u0000')) throw new LedgerError('input_malformed', `transfer ${i} (${String(e.id)}): userData contains a NUL character; remove it.`);
   });
 }
 

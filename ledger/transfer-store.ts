@@ -176,8 +176,9 @@ class StaleRead extends Error {
 }
 
 /**
- * Batches up to this many events fold BEGIN and COMMIT into their statements (plain-text SQL,
- * planned each time); bigger ones use prepared statements, whose plan is reused.
+ * Batches up to this many events fold BEGIN and COMMIT into their statements (simple protocol,
+ * values sent as quoted text); bigger ones use the extended protocol with array
+ * parameters, where quoting thousands of values as text would cost more than two round trips.
  */
 const FOLD_MAX_EVENTS = 64;
 

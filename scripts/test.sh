@@ -21,6 +21,12 @@ stop_services() {
 }
 trap stop_services EXIT
 
+# The demo processes of `npm start` hold the virtual reader the card tests need: stop them first.
+if purseflow app status 2>/dev/null | grep -q " running "; then
+  echo "stopping the demo processes of npm start (the tests need the virtual reader); npm start brings them back"
+  purseflow app down >/dev/null
+fi
+
 if ! purseflow services up; then
   echo "tests: 0 passed, 1 failed"
   exit 1

@@ -3,7 +3,6 @@
 // Both directions are paced at the configured line speed (see WirePacer), and tests can inject the
 // faults a real line produces: lost, corrupt or split replies, NAKed commands, unsolicited frames.
 import { EventEmitter } from 'node:events';
-import { SerialPort } from 'serialport';
 import type { VirtualCard } from '../vpcd/vpcd-card-connector';
 import {
   baudCode,
@@ -27,7 +26,9 @@ import {
 } from './acr30-commands';
 import { decodeCommand, encodeResponse, type AcrCommand } from './acr30-frame';
 import { AcrLineDecoder, NAK, toWire } from './acr30-line';
-import { WirePacer } from './wire-pacer';
+import { PtyEnd } from './pty-end';
+import { performance } from 'node:perf_hooks';
+import { ArrivalClock, WirePacer } from './wire-pacer';
 
 export interface Acr30SimulatorOptions {
   /** The simulator's end of the pty pair. */
@@ -78,7 +79,7 @@ const FIRMWARE = 'ACR30S-SIM';
 
 export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
   private readonly decoder = new AcrLineDecoder();
-  private readonly rx: WirePacer;
+  private readonly rx: ArrivalClock;
   private readonly tx: WirePacer;
   private card: VirtualCard | null;
   private powered = false;
@@ -97,44 +98,40 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   private constructor(
-    private readonly port: SerialPort,
+    private readonly port: PtyEnd,
     options: Acr30SimulatorOptions,
   ) {
     super();
     const paced = options.paced ?? true;
     this.hardwareBaud = options.hardwareBaud ?? HARDWARE_BAUD;
     this.baud = this.hardwareBaud;
-    this.rx = new WirePacer(this.baud, paced);
+    this.rx = new ArrivalClock(this.baud, paced);
     this.tx = new WirePacer(this.baud, paced);
     this.card = options.card ?? null;
     this.cardProcessingMs = options.cardProcessingMs ?? 0;
     if (!(this.cardProcessingMs >= 0)) throw new RangeError('cardProcessingMs must be >= 0');
     port.on('data', (chunk: Buffer) => {
-      // The host wrote at memory speed; the reader only has each byte once the line carried it.
-      void this.rx.carry(Buffer.from(chunk), (arrived) => this.onBytes(arrived));
+      // The host wrote at memory speed; the reader's answers are timed from when the line would
+      // have delivered these bytes (see ArrivalClock).
+      this.rx.arrive(chunk.length);
+      this.onBytes(chunk);
     });
+    // A vanished line (socat killed) just stops the simulator.
     port.on('close', () => {
-      this.closed = true;
-    });
-    // A vanished host end is the host's problem; the simulator just stops.
-    port.on('error', () => {
       this.closed = true;
     });
   }
 
   static open(options: Acr30SimulatorOptions): Promise<Acr30Simulator> {
-    return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path: options.path, baudRate: HARDWARE_BAUD, autoOpen: false });
-      port.open((err) => {
-        if (err) {
-          reject(new Error(`ACR30 simulator cannot open ${options.path}: ${err.message}`));
-          return;
-        }
-        const sim = new Acr30Simulator(port, options);
-        if (options.announceReset ?? true) sim.sendUnsolicited(UNSOLICITED.RESET, Buffer.from([baudCode(sim.hardwareBaud)]));
-        resolve(sim);
-      });
-    });
+    let port: PtyEnd;
+    try {
+      port = PtyEnd.open(options.path);
+    } catch (err) {
+      return Promise.reject(new Error(`ACR30 simulator cannot open ${options.path}: ${(err as Error).message}`));
+    }
+    const sim = new Acr30Simulator(port, options);
+    if (options.announceReset ?? true) sim.sendUnsolicited(UNSOLICITED.RESET, Buffer.from([baudCode(sim.hardwareBaud)]));
+    return Promise.resolve(sim);
   }
 
   get lineSpeed(): AcrBaud {
@@ -187,8 +184,7 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    if (!this.port.isOpen) return Promise.resolve();
-    return new Promise((resolve) => this.port.close(() => resolve()));
+    return this.port.close();
   }
 
   private takeFault<K extends Acr30Fault['kind']>(kind: K): Extract<Acr30Fault, { kind: K }> | undefined {
@@ -197,11 +193,16 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
     return this.faults.splice(i, 1)[0] as Extract<Acr30Fault, { kind: K }>;
   }
 
+  /** Puts bytes on the line, never before the last byte received has arrived (the reader is half-duplex in practice). */
   private transmit(bytes: Buffer): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return this.tx.carry(bytes, (chunk) => {
-      if (!this.closed) this.port.write(chunk);
-    });
+    return this.tx.carry(
+      bytes,
+      (chunk) => {
+        if (!this.closed) this.port.write(chunk);
+      },
+      this.rx.doneAt,
+    );
   }
 
   private setBaud(baud: AcrBaud): void {
@@ -379,7 +380,11 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
     if (this.cardType === CARD_TYPE.MCU_T0 && unwrapped.lc > 0 && unwrapped.le > 0) {
       return { sw: READER_WRONG_TYPE, data: none };
     }
-    if (this.cardProcessingMs > 0) await this.sleep(this.cardProcessingMs);
+    if (this.cardProcessingMs > 0) {
+      // The card starts once the command's last byte is in.
+      const now = performance.now();
+      await this.sleep(Math.max(this.rx.doneAt, now) + this.cardProcessingMs - now);
+    }
     // Pulled out while the card was working: the reader answers "card not powered up" (§1.6).
     if (this.card !== card || !this.powered) return { sw: READER_CARD_UNPOWERED, data: none };
     let response: Buffer;

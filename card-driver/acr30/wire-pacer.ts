@@ -61,15 +61,16 @@ export class WirePacer {
 
   /**
    * Delivers `bytes` through `deliver` in chunks, each at the moment its last byte would have crossed
-   * the line. Resolves when the last chunk is delivered.
+   * the line, the first byte leaving no earlier than `notBefore`. Resolves when the last chunk is
+   * delivered.
    */
-  carry(bytes: Buffer, deliver: (chunk: Buffer) => void): Promise<void> {
+  carry(bytes: Buffer, deliver: (chunk: Buffer) => void, notBefore = 0): Promise<void> {
     if (!this.paced || bytes.length === 0) {
       if (bytes.length > 0) deliver(bytes);
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      let at = Math.max(performance.now(), this.freeAt);
+      let at = Math.max(performance.now(), this.freeAt, notBefore);
       for (let offset = 0; offset < bytes.length; offset += CHUNK_BYTES) {
         const chunk = bytes.subarray(offset, offset + CHUNK_BYTES);
         at += wireTimeMs(chunk.length, this.baud);
@@ -93,5 +94,35 @@ export class WirePacer {
       head.done?.();
       this.pump();
     });
+  }
+}
+
+/**
+ * The receiving side of a paced line, as a clock only: bytes are decoded the moment they come, and
+ * `doneAt` says when the last of them would really have arrived. The reply is then scheduled from
+ * that instant, so the reader's timing is the line's while it sleeps only once per command.
+ */
+export class ArrivalClock {
+  private freeAt = 0;
+
+  constructor(
+    private baud: number,
+    private readonly paced: boolean,
+  ) {}
+
+  setBaud(baud: number): void {
+    if (!(baud > 0)) throw new RangeError(`baud must be positive, got ${baud}`);
+    this.baud = baud;
+  }
+
+  /** Records `bytes` arriving now; returns when their last byte would have crossed the line. */
+  arrive(bytes: number): number {
+    if (!this.paced) return 0;
+    this.freeAt = Math.max(performance.now(), this.freeAt) + wireTimeMs(bytes, this.baud);
+    return this.freeAt;
+  }
+
+  get doneAt(): number {
+    return this.paced ? this.freeAt : 0;
   }
 }

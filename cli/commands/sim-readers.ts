@@ -144,9 +144,12 @@ function runControls(card: SimulatedCard, controls: Controls, save: () => void, 
   const out = io.print;
   return new Promise((resolve) => {
     let stopping = false;
+    const onSignal = (): void => void stop();
     const stop = async (): Promise<void> => {
       if (stopping) return;
       stopping = true;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       rl.close();
       await controls.close();
       save();
@@ -181,8 +184,8 @@ function runControls(card: SimulatedCard, controls: Controls, save: () => void, 
         }
       })().catch((err: unknown) => out(`error: ${(err as Error).message}`));
     });
-    process.once('SIGINT', () => void stop());
-    process.once('SIGTERM', () => void stop());
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
   });
 }
 

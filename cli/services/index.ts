@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ServicesConfig } from './config';
 import { PCSCD_SOCKET, pcscdStatus, startPcscd, stopPcscd } from './pcscd';
 import { postgresStatus, postgresUrl, startPostgres, stopPostgres } from './postgres';
+import { stopApp } from './app';
 import { which } from './process-control';
 import { ServiceError } from './service-error';
 import { ServiceStatus } from './service-status';
@@ -13,6 +14,7 @@ export type { ServicesConfig } from './config';
 export { ServiceError } from './service-error';
 export type { ServiceStatus } from './service-status';
 export { buildTemporalCli, resolveTemporalCli } from './temporal-cli';
+export { startApp, stopApp, appStatus, portalPort, DEMO_CARD_CSN, DEMO_READER_ID, APP_PROCESS_NAMES } from './app';
 export {
   readProductionConfig,
   parseProductionServiceNames,
@@ -91,7 +93,8 @@ export async function servicesUp(
 }
 
 export async function servicesDown(config: ServicesConfig, names: readonly ServiceName[] = SERVICE_NAMES): Promise<ServiceStatus[]> {
-  const statuses: ServiceStatus[] = [];
+  // The purseflow processes go first: nothing is left polling a Temporal or a database that is gone.
+  const statuses: ServiceStatus[] = names.length === SERVICE_NAMES.length ? await stopApp(config) : [];
   // Reverse order of start: nothing is left talking to a database that is already gone.
   if (names.includes('pcscd')) statuses.push(await stopPcscd(config));
   if (names.includes('temporal')) statuses.push(await stopTemporal(config));

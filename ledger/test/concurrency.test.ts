@@ -145,3 +145,19 @@ test('a connection killed in the middle of batches loses nothing acknowledged an
   const total = [...acknowledged.values()].reduce((a, b) => a + b, 0n);
   expect((await f.ledger.lookupAccounts([sink]))[0].creditsPosted).toBe(total);
 });
+
+test('a batch of many transfers onto one hot account updates that account row once', async () => {
+  const hot = await f.account('float_ecash');
+  const sources = await Promise.all(Array.from({ length: 40 }, () => f.account('bank')));
+  const updatesOfAccounts = async (): Promise<number> => {
+    await f.database.db.raw('SELECT pg_stat_force_next_flush()');
+    const r = await f.database.db.raw<{ rows: { n: string }[] }>("SELECT n_tup_upd::text AS n FROM pg_stat_user_tables WHERE relname = 'ledger_accounts'");
+    return Number(r.rows[0].n);
+  };
+  const before = await updatesOfAccounts();
+  const out = await f.ledger.createTransfers(sources.map((source) => ({ id: newId(), debitAccountId: source, creditAccountId: hot, amount: 1n, code: 2 })));
+  expect(out.every((r) => r.result === 'ok')).toBe(true);
+  // 40 source rows and the hot row: 41 row updates, not 80.
+  expect((await updatesOfAccounts()) - before).toBe(41);
+  expect((await f.ledger.lookupAccounts([hot]))[0].creditsPosted).toBe(40n);
+});

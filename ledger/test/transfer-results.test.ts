@@ -190,6 +190,7 @@ describe('errors of the caller are thrown, typed, before anything is sent', () =
     ['input_malformed', [{ id: newId(), amount: 5n, flags: { pendng: true } }]],
     ['input_malformed', [{ id: newId(), amount: 5n, code: '7' }]],
     ['input_malformed', [null]],
+    ['input_malformed', [{ id: newId(), amount: 5n, userData: 'a\u0000b' }]],
     ['batch_empty', []],
     ['batch_too_large', Array.from({ length: 8190 }, () => ({ id: newId() }))],
   ])('%s', async (code, events) => {

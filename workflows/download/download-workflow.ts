@@ -14,6 +14,7 @@ import {
   allHandlersFinished,
   condition,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -71,15 +72,19 @@ const REFUSALS: readonly DownloadFailureCode[] = [
 /** The outcome a proof establishes, and the proof in words (kept in the state and the result). */
 type Decision = { outcome: 'credited'; proof: string; newBalanceMinor?: string } | { outcome: 'not_credited'; proof: string };
 
-// Key-store and registry checks: cheap and pure; a few retries cover a restarting worker.
-const checks = proxyActivities<ServerActivities>({
+// The server's steps run as local activities: they live on the same worker as the workflow (the
+// one that holds the keys and the database), so each costs no task-queue round trip through the
+// server; only the card steps travel to a reader's queue. A local activity may run again after a
+// worker crash, which every one of them tolerates (checks are pure, ledger steps idempotent).
+
+// Key-store and registry checks: cheap and pure; a few retries cover a restarting database.
+const checks = proxyLocalActivities<ServerActivities>({
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
 });
 
-// Ledger steps are idempotent by transfer id, so they retry until the database answers; an
-// operator sees a long-failing one as a pending activity with its last failure.
-const ledgerSteps = proxyActivities<ServerActivities>({
+// Ledger steps are idempotent by transfer id, so they retry until the database answers.
+const ledgerSteps = proxyLocalActivities<ServerActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
@@ -590,7 +595,11 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
         refuse('request_code_timeout', `No request code came within ${timing.operatorAfterMs} ms; nothing was reserved. Start a new download when the pocket is at hand.`);
       }
     }
-    if (state.phase === 'failed') refuse(state.failure?.code ?? 'insufficient_funds', state.failure?.message ?? 'the reservation was refused');
+    if (state.phase === 'failed') {
+      // Let the update that met the refusal answer its caller before the workflow ends.
+      await condition(allHandlersFinished);
+      refuse(state.failure?.code ?? 'insufficient_funds', state.failure?.message ?? 'the reservation was refused');
+    }
     return CancellationScope.nonCancellable(async () => {
       let lastReminder = 0;
       const d = await awaitDecision('no confirmation code from the customer', Math.min(timing.remindAfterMs, timing.operatorAfterMs), async (elapsed) => {

@@ -48,6 +48,17 @@ export async function lockPurseShadows(trx: Knex.Transaction, csns: readonly str
   return new Map(rows.map((r) => [purseKey(r.csn, r.purse === 'ecash' ? 1 : 2), { loaded: BigInt(r.loaded_minor), settled: BigInt(r.spent_minor) }]));
 }
 
+/** The same shadow balances, read without locking (an optimistic decision checks them again, locked). */
+export async function readPurseShadows(db: Knex, csns: readonly string[]): Promise<Map<string, PurseShadow>> {
+  const unique = [...new Set(csns)];
+  if (unique.length === 0) return new Map();
+  const { rows } = await db.raw<{ rows: { csn: string; purse: string; loaded_minor: string; spent_minor: string }[] }>(
+    `SELECT csn, purse, loaded_minor, spent_minor FROM registry_card_purses WHERE csn = ANY(?::text[])`,
+    [unique],
+  );
+  return new Map(rows.map((r) => [purseKey(r.csn, r.purse === 'ecash' ? 1 : 2), { loaded: BigInt(r.loaded_minor), settled: BigInt(r.spent_minor) }]));
+}
+
 export interface SettledPurchase {
   /** Names the movement once: `settlement/<batch key>/<chunk>/<CSN>:<purse>`. */
   readonly key: string;

@@ -10,16 +10,19 @@ import type { Knex } from 'knex';
 import { isTransferApplied, type Ledger, type TransferInput } from '../../ledger';
 import { EstbError, readEstb, type EstbErrorCode, type KeyStore, type RecordRejection } from '../../card-driver';
 import { TRANSFER_CODE } from '../registry';
-import { decideChunk, purseOfKey, PURSE_ECASH, type ChunkContext, type RecordProof } from './record-verdict';
-import { cardStandings, floatAccountId, lockPurseShadows, recordSettledPurchases, samOwners, settlingMerchant, transferCardOwner, type SettlingMerchant } from './registry-facts';
+import { decideChunk, purseOfKey, PURSE_ECASH, type RecordProof } from './record-verdict';
+import { cardStandings, floatAccountId, lockPurseShadows, readPurseShadows, recordSettledPurchases, samOwners, settlingMerchant, transferCardOwner, type SettlingMerchant } from './registry-facts';
 import { FILE_REJECTION_REASONS, type FileRejectionReason } from './rejection-reasons';
 import { assertSettlement, SettlementError } from './settlement-error';
 import {
   acceptedByPurse,
+  chunkOutcome,
+  chunkRecords,
+  claimChunk,
   discardBatch,
   findBatch,
   flagOverspends,
-  lockChunkRecords,
+  recordChunkOutcome,
   markStaged,
   registerBatch,
   rejectedRecords,
@@ -92,6 +95,21 @@ export function chunkRange(batch: RegisteredBatch, chunkIndex: number): { from: 
   return { from, to: Math.min(from + batch.chunkRecords, batch.recordCount) };
 }
 
+/** An optimistic chunk decision found a purse spent by a concurrent chunk; it is decided again, locked. */
+class ChunkRaceLost extends Error {
+  readonly code = 'chunk_race_lost';
+  constructor() {
+    super('A purse of this chunk was spent by a chunk decided at the same moment; the chunk is decided again with its purses locked.');
+  }
+}
+
+/** The ways a concurrent chunk can make an optimistic decision roll back (PostgreSQL SQLSTATEs: unique violation, deadlock). */
+function isLostRace(err: unknown): boolean {
+  if (err instanceof ChunkRaceLost) return true;
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return code === '23505' || code === '40P01';
+}
+
 export function createSettlementActivities(deps: SettlementActivityDeps) {
   const { db, ledger, keys } = deps;
   const beat = deps.heartbeat ?? ((details?: unknown) => heartbeat(details));
@@ -120,6 +138,65 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
         `The ledger refused the settlement ${step} ${refused.map((o) => `${o.id}: ${o.result}`).join(', ')}; run purseflow ledger check and check the merchant's and the floats' accounts, then retry the workflow.`,
       );
     }
+  }
+
+  /**
+   * Decides a chunk in one transaction. The chunk's claim row keeps a second attempt at the same
+   * chunk out. Chunks that share cards may run at the same moment:
+   * - optimistic (first try): the earlier settlements and the purses' shadows are read unlocked and
+   *   the verdicts written; the partial unique indexes refuse a (CSN, ATC) or (SAM id, SAM seq) pair
+   *   that a concurrent chunk accepted meanwhile (23505), and the purse rows, locked only at the end,
+   *   must still cover what this chunk accepts (ChunkRaceLost otherwise). Either way the whole
+   *   transaction rolls back and
+   * - locked (the one retry) takes the purse locks before reading anything, so chunks sharing a card
+   *   take turns and each sees what the other committed.
+   * Which copy of a record replayed across chunks is paid depends on which chunk commits first;
+   * exactly one is. A record held back as overspent on an unlocked read stays rightly held back:
+   * a purse's settled total only grows.
+   */
+  async function decideChunkOnce(batch: RegisteredBatch, merchant: SettlingMerchant, chunkIndex: number, mode: 'optimistic' | 'locked'): Promise<void> {
+    const { from, to } = chunkRange(batch, chunkIndex);
+    await db.transaction(async (trx) => {
+      if (!(await claimChunk(trx, batch.batchKey, chunkIndex))) return; // decided by an attempt that just committed
+      const rows = await chunkRecords(trx, batch.batchKey, from, to);
+      assertSettlement(rows.length === to - from, `chunk ${chunkIndex} of ${batch.batchKey} has all its ${to - from} records staged`);
+      assertSettlement(rows.every((r) => !r.decided), `chunk ${chunkIndex} of ${batch.batchKey} is undecided while unclaimed`);
+
+      // One connection per transaction: its queries go one after another.
+      const sams = await samOwners(trx, rows.map((r) => r.samId));
+      const cards = await cardStandings(trx, rows.map((r) => r.csn));
+      const knownCsns = rows.filter((r) => cards.has(r.csn)).map((r) => r.csn);
+      const purses = mode === 'locked' ? await lockPurseShadows(trx, knownCsns) : await readPurseShadows(trx, knownCsns);
+      const pairs = await settledPairs(trx, rows);
+      const decision = decideChunk(rows, {
+        batchKey: batch.batchKey,
+        merchant: { id: merchant.id, foodEligible: merchant.foodEligible },
+        samOwners: sams,
+        cards,
+        settledCardAtc: pairs.cardAtc,
+        settledSamSeq: pairs.samSeq,
+        purses,
+      });
+      await writeVerdicts(trx, batch.batchKey, decision.verdicts);
+      if (mode === 'optimistic') {
+        const locked = await lockPurseShadows(trx, knownCsns);
+        for (const [key, delta] of decision.settledDeltas) {
+          const shadow = locked.get(key) ?? { loaded: 0n, settled: 0n };
+          if (shadow.settled + delta > shadow.loaded) throw new ChunkRaceLost();
+        }
+      }
+      const byIndex = new Map(rows.map((r) => [r.index, r]));
+      // One movement per purse and chunk (the chunk is decided once, in this transaction): the
+      // registry's shadow sees every settled minor unit, at a row per card rather than per record.
+      await recordSettledPurchases(
+        trx,
+        [...decision.settledDeltas].map(([key, amount]) => ({ key: `settlement/${batch.batchKey}/${chunkIndex}/${key}`, ...purseOfKey(key), amount })),
+      );
+      const overspent = decision.verdicts.filter((v) => !v.accepted && v.reason === 'card_overspent').map((v) => byIndex.get(v.index)!);
+      await flagOverspends(trx, batch.batchKey, overspent);
+      const accepted = decision.verdicts.filter((v) => v.accepted).length;
+      await recordChunkOutcome(trx, batch.batchKey, chunkIndex, { accepted, rejected: rows.length - accepted, acceptedByPurse: decision.acceptedByPurse });
+    });
   }
 
   return {
@@ -231,52 +308,31 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
     },
 
     /**
-     * Decides the chunk's records once (all in one transaction, with the purses' shadow balances
-     * locked) and reserves its accepted amount per purse: float → merchant payable, pending.
+     * Decides the chunk's records once (all in one transaction) and reserves its accepted amount
+     * per purse: float → merchant payable, pending. Chunks run concurrently (decideChunkOnce says
+     * how they stay exact).
      */
     async checkSettlementChunk(ref: ChunkRef): Promise<ChunkSummary> {
       const batch = await stagedBatch(ref);
       const merchant = await merchantOf(ref.merchantId);
       const { from, to } = chunkRange(batch, ref.chunkIndex);
 
-      await db.transaction(async (trx) => {
-        const rows = await lockChunkRecords(trx, batch.batchKey, from, to);
-        assertSettlement(rows.length === to - from, `chunk ${ref.chunkIndex} of ${batch.batchKey} has all its ${to - from} records staged`);
-        const decided = rows.filter((r) => r.decided).length;
-        if (decided === rows.length) return; // decided by an earlier attempt
-        assertSettlement(decided === 0, `chunk ${ref.chunkIndex} of ${batch.batchKey} is decided all at once`);
+      let outcome = await chunkOutcome(db, batch.batchKey, ref.chunkIndex);
+      if (!outcome) {
+        try {
+          await decideChunkOnce(batch, merchant, ref.chunkIndex, 'optimistic');
+        } catch (err) {
+          if (!isLostRace(err)) throw err;
+          await decideChunkOnce(batch, merchant, ref.chunkIndex, 'locked');
+        }
+        outcome = await chunkOutcome(db, batch.batchKey, ref.chunkIndex);
+        assertSettlement(outcome, `chunk ${ref.chunkIndex} of ${batch.batchKey} is decided after its deciding transaction`);
+      }
+      assertSettlement(outcome.accepted + outcome.rejected === to - from, `chunk ${ref.chunkIndex} of ${batch.batchKey} left no record undecided`);
 
-        // One connection per transaction: its queries go one after another.
-        const sams = await samOwners(trx, rows.map((r) => r.samId));
-        const cards = await cardStandings(trx, rows.map((r) => r.csn));
-        const pairs = await settledPairs(trx, rows);
-        const purses = await lockPurseShadows(trx, rows.filter((r) => cards.has(r.csn)).map((r) => r.csn));
-        const context: ChunkContext = {
-          batchKey: batch.batchKey,
-          merchant: { id: merchant.id, foodEligible: merchant.foodEligible },
-          samOwners: sams,
-          cards,
-          settledCardAtc: pairs.cardAtc,
-          settledSamSeq: pairs.samSeq,
-          purses,
-        };
-        const decision = decideChunk(rows, context);
-        await writeVerdicts(trx, batch.batchKey, decision.verdicts);
-        const byIndex = new Map(rows.map((r) => [r.index, r]));
-        // One movement per purse and chunk (the chunk is decided once, in this transaction): the
-        // registry's shadow sees every settled minor unit, at a row per card rather than per record.
-        await recordSettledPurchases(
-          trx,
-          [...decision.settledDeltas].map(([key, amount]) => ({ key: `settlement/${batch.batchKey}/${ref.chunkIndex}/${key}`, ...purseOfKey(key), amount })),
-        );
-        const overspent = decision.verdicts.filter((v) => !v.accepted && v.reason === 'card_overspent').map((v) => byIndex.get(v.index)!);
-        await flagOverspends(trx, batch.batchKey, overspent);
-      });
-
-      const amounts = await acceptedByPurse(db, batch.batchKey, from, to);
       await applyTransfers(
         'reservation',
-        [...amounts].map(([purse, amount]) => ({
+        [...outcome.acceptedByPurse].map(([purse, amount]) => ({
           id: settlementPendingId(batch.batchKey, ref.chunkIndex, purse),
           debitAccountId: floatAccountId(purse),
           creditAccountId: merchant.payableAccountId,
@@ -286,19 +342,17 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
           userData: `settlement/${batch.batchKey}/${ref.chunkIndex}`,
         })),
       );
-      const counts = await verdictCounts(db, batch.batchKey, from, to);
-      assertSettlement(counts.undecided === 0, `chunk ${ref.chunkIndex} of ${batch.batchKey} left no record undecided`);
-      return { chunkIndex: ref.chunkIndex, records: to - from, accepted: counts.accepted, rejected: counts.rejected };
+      return { chunkIndex: ref.chunkIndex, records: to - from, accepted: outcome.accepted, rejected: outcome.rejected };
     },
 
     /** Posts the chunk's reservations in full. */
     async postSettlementChunk(ref: ChunkRef): Promise<void> {
       const batch = await stagedBatch(ref);
-      const { from, to } = chunkRange(batch, ref.chunkIndex);
-      const amounts = await acceptedByPurse(db, batch.batchKey, from, to);
+      const outcome = await chunkOutcome(db, batch.batchKey, ref.chunkIndex);
+      assertSettlement(outcome, `chunk ${ref.chunkIndex} of ${batch.batchKey} was decided before it is posted`);
       await applyTransfers(
         'post',
-        [...amounts.keys()].map((purse) => ({
+        [...outcome.acceptedByPurse.keys()].map((purse) => ({
           id: settlementPostId(batch.batchKey, ref.chunkIndex, purse),
           pendingId: settlementPendingId(batch.batchKey, ref.chunkIndex, purse),
           flags: { postPendingTransfer: true },

@@ -22,6 +22,7 @@ export interface SettlementUploadOptions {
   readonly taskQueue: string;
   readonly chunkRecords?: number;
   readonly chunksPerRun?: number;
+  readonly chunkConcurrency?: number;
 }
 
 export interface StartedSettlement {
@@ -71,6 +72,7 @@ export async function uploadSettlementFile(client: Client, options: SettlementUp
     upload,
     chunkRecords: options.chunkRecords,
     chunksPerRun: options.chunksPerRun,
+    chunkConcurrency: options.chunkConcurrency,
   };
   const workflowId = settlementWorkflowId(header);
   try {

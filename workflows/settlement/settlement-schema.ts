@@ -76,7 +76,59 @@ const initial: SettlementMigration = {
   },
 };
 
-const MIGRATIONS: readonly SettlementMigration[] = [initial];
+/**
+ * One row per decided chunk, written first in the deciding transaction: it is the chunk's claim
+ * (a second attempt waits on it, then finds the chunk decided) and, once the transaction commits,
+ * its outcome, so the reservation, the post and a retry read one row instead of the chunk's records.
+ */
+const chunks: SettlementMigration = {
+  name: '0002_settlement_chunks',
+  async up(knex) {
+    await knex.raw(`
+      CREATE TABLE settlement_chunks (
+        batch_key text NOT NULL REFERENCES settlement_batches (batch_key),
+        chunk_index integer NOT NULL CHECK (chunk_index >= 0),
+        accepted integer NOT NULL DEFAULT 0 CHECK (accepted >= 0),
+        rejected integer NOT NULL DEFAULT 0 CHECK (rejected >= 0),
+        ecash_minor bigint NOT NULL DEFAULT 0 CHECK (ecash_minor >= 0),
+        food_minor bigint NOT NULL DEFAULT 0 CHECK (food_minor >= 0),
+        decided_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (batch_key, chunk_index)
+      );
+    `);
+  },
+  async down(knex) {
+    await knex.raw('DROP TABLE IF EXISTS settlement_chunks');
+  },
+};
+
+/**
+ * The voucher issuance's own bookkeeping (workflows/vouchers), migrated with settlement's tables
+ * because these are the workflows' tables that the worker migrates. One row per voucher that a run
+ * claimed before sending it to the ledger: a retried chunk that finds the ledger answering `exists`
+ * tells from it whether its own run (an attempt that died after the ledger write) or an earlier one
+ * issued the voucher, so the counts stay exact.
+ */
+const voucherIssuances: SettlementMigration = {
+  name: '0003_voucher_issuances',
+  async up(knex) {
+    await knex.raw(`
+      CREATE TABLE voucher_issuances (
+        voucher_id text PRIMARY KEY,
+        -- The first execution run id of the VoucherIssuanceWorkflow run that claimed it.
+        issuing_run text NOT NULL,
+        -- NULL until that run's bookkeeping committed; 'issued_before' when the ledger held it before the claim.
+        outcome text CHECK (outcome IN ('issued', 'issued_before')),
+        claimed_at timestamptz NOT NULL DEFAULT now()
+      );
+    `);
+  },
+  async down(knex) {
+    await knex.raw('DROP TABLE IF EXISTS voucher_issuances');
+  },
+};
+
+const MIGRATIONS: readonly SettlementMigration[] = [initial, chunks, voucherIssuances];
 
 const migrationSource: Knex.MigrationSource<SettlementMigration> = {
   getMigrations: async () => [...MIGRATIONS],

@@ -121,6 +121,7 @@ export async function discardBatch(db: Knex, batchKey: string): Promise<void> {
     const decided = await trx('settlement_records').where({ batch_key: batchKey }).whereNotNull('verdict').count<{ count: string }[]>({ count: '*' });
     assertSettlement(Number(decided[0].count) === 0, `a refused file's batch ${batchKey} has no decided record`);
     await trx('settlement_records').where({ batch_key: batchKey }).delete();
+    await trx('settlement_chunks').where({ batch_key: batchKey }).delete();
     await trx('settlement_batches').where({ batch_key: batchKey }).delete();
   });
 }
@@ -129,15 +130,14 @@ export interface ChunkRow extends PurchaseRecordView {
   readonly decided: boolean;
 }
 
-/** The chunk's records, locked for the deciding transaction. */
-export async function lockChunkRecords(trx: Knex.Transaction, batchKey: string, from: number, to: number): Promise<ChunkRow[]> {
+/** The chunk's records in file order (not locked: the chunk's claim row keeps other attempts out). */
+export async function chunkRecords(trx: Knex.Transaction, batchKey: string, from: number, to: number): Promise<ChunkRow[]> {
   const rows: { record_index: number; csn: string; atc: number; purse: number; amount_minor: string; sam_id: string; sam_seq: string; proof: RecordProof; verdict: string | null }[] =
     await trx('settlement_records')
       .where({ batch_key: batchKey })
       .andWhere('record_index', '>=', from)
       .andWhere('record_index', '<', to)
       .orderBy('record_index')
-      .forUpdate()
       .select('record_index', 'csn', 'atc', 'purse', 'amount_minor', 'sam_id', 'sam_seq', 'proof', 'verdict');
   return rows.map((r) => ({
     index: r.record_index,
@@ -150,6 +150,49 @@ export async function lockChunkRecords(trx: Knex.Transaction, batchKey: string, 
     proof: r.proof,
     decided: r.verdict !== null,
   }));
+}
+
+/** What a decided chunk settled: its counts and the minor units accepted per purse. */
+export interface ChunkOutcome {
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly acceptedByPurse: ReadonlyMap<SettlementPurse, bigint>;
+}
+
+/**
+ * Claims a chunk for deciding, in the deciding transaction. False when it is decided already; an
+ * attempt running at the same moment makes this wait for its commit, then answer false.
+ */
+export async function claimChunk(trx: Knex.Transaction, batchKey: string, chunkIndex: number): Promise<boolean> {
+  const { rows } = await trx.raw<{ rows: unknown[] }>(
+    'INSERT INTO settlement_chunks (batch_key, chunk_index) VALUES (?, ?) ON CONFLICT (batch_key, chunk_index) DO NOTHING RETURNING chunk_index',
+    [batchKey, chunkIndex],
+  );
+  return rows.length === 1;
+}
+
+export async function recordChunkOutcome(trx: Knex.Transaction, batchKey: string, chunkIndex: number, outcome: ChunkOutcome): Promise<void> {
+  const updated = await trx('settlement_chunks')
+    .where({ batch_key: batchKey, chunk_index: chunkIndex })
+    .update({
+      accepted: outcome.accepted,
+      rejected: outcome.rejected,
+      ecash_minor: (outcome.acceptedByPurse.get(1) ?? 0n).toString(),
+      food_minor: (outcome.acceptedByPurse.get(2) ?? 0n).toString(),
+    });
+  assertSettlement(updated === 1, `chunk ${chunkIndex} of ${batchKey} was claimed before its outcome is recorded`);
+}
+
+/** A decided chunk's outcome; undefined while it is undecided. */
+export async function chunkOutcome(db: Knex, batchKey: string, chunkIndex: number): Promise<ChunkOutcome | undefined> {
+  const row: { accepted: number; rejected: number; ecash_minor: string; food_minor: string } | undefined = await db('settlement_chunks')
+    .where({ batch_key: batchKey, chunk_index: chunkIndex })
+    .first('accepted', 'rejected', 'ecash_minor', 'food_minor');
+  if (!row) return undefined;
+  const acceptedByPurse = new Map<SettlementPurse, bigint>();
+  if (BigInt(row.ecash_minor) > 0n) acceptedByPurse.set(1, BigInt(row.ecash_minor));
+  if (BigInt(row.food_minor) > 0n) acceptedByPurse.set(2, BigInt(row.food_minor));
+  return { accepted: row.accepted, rejected: row.rejected, acceptedByPurse };
 }
 
 /** Accepted records elsewhere that already hold a (CSN, ATC) or (SAM id, SAM seq) pair of the chunk. */

@@ -24,6 +24,8 @@ export interface SettlementInput {
   readonly chunkRecords?: number;
   /** Chunk activities per run before continue-as-new keeps the history small. */
   readonly chunksPerRun?: number;
+  /** Chunk activities in flight at once (default DEFAULT_CHUNK_CONCURRENCY). */
+  readonly chunkConcurrency?: number;
   /** Set by continue-as-new only. */
   readonly resume?: SettlementResume;
 }

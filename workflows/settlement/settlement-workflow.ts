@@ -30,6 +30,12 @@ const MERCHANT_ID = defineSearchAttributeKey('MerchantId', 'KEYWORD');
 
 export const DEFAULT_CHUNK_RECORDS = 5000;
 export const DEFAULT_CHUNKS_PER_RUN = 200;
+/**
+ * Chunks decided (and posted) at once. Deciding is mostly PostgreSQL's work and the worker's CPU
+ * is free meanwhile; chunks that share cards still queue on the purses' row locks, which is what
+ * keeps a card's shadow balance and its (CSN, ATC) claims consistent (settlement-activities.ts).
+ */
+export const DEFAULT_CHUNK_CONCURRENCY = 4;
 
 // Reading and staging a large file takes a while; the heartbeat says the reader is alive.
 const fileActivities = proxyActivities<SettlementActivities>({
@@ -87,24 +93,47 @@ export async function SettlementWorkflow(input: SettlementInput): Promise<Settle
 
   const chunkCount = Math.ceil(resume.recordCount / resume.chunkRecords);
   const chunksPerRun = input.chunksPerRun ?? DEFAULT_CHUNKS_PER_RUN;
+  const concurrency = input.chunkConcurrency ?? DEFAULT_CHUNK_CONCURRENCY;
+  if (!Number.isInteger(chunksPerRun) || chunksPerRun < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+    throw ApplicationFailure.create({ type: 'SettlementError', nonRetryable: true, message: `chunksPerRun and chunkConcurrency are positive integers; got ${chunksPerRun} and ${concurrency}.` });
+  }
   progress.records = resume.recordCount;
   progress.chunkCount = chunkCount;
   let stepsThisRun = 0;
+
+  /**
+   * Runs `step` for chunks first.. in index order, at most `concurrency` at once, until the run's
+   * budget of steps is spent; waits for every step it started, and returns the next chunk to start.
+   */
+  const runChunks = async (first: number, step: (chunkIndex: number) => Promise<void>): Promise<number> => {
+    const inFlight = new Set<Promise<void>>();
+    let next = first;
+    while (next < chunkCount && stepsThisRun < chunksPerRun) {
+      stepsThisRun++;
+      const running: Promise<void> = step(next++).then(() => {
+        inFlight.delete(running);
+      });
+      inFlight.add(running);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    return next;
+  };
   const continueIfLong = async (phase: 'checking' | 'posting', nextChunk: number): Promise<void> => {
-    if (++stepsThisRun < chunksPerRun || nextChunk >= chunkCount) return;
+    if (nextChunk >= chunkCount) return;
     await continueAsNew<typeof SettlementWorkflow>({ ...input, resume: { ...resume!, phase, nextChunk, accepted: progress.accepted, rejected: progress.rejected } });
   };
 
   if (resume.phase === 'checking') {
     enter('checking');
     progress.chunksChecked = resume.nextChunk;
-    for (let chunkIndex = resume.nextChunk; chunkIndex < chunkCount; chunkIndex++) {
+    const next = await runChunks(resume.nextChunk, async (chunkIndex) => {
       const summary = await chunkActivities.checkSettlementChunk({ batchKey, merchantId: input.merchantId, chunkIndex });
-      progress.chunksChecked = chunkIndex + 1;
+      progress.chunksChecked++;
       progress.accepted += summary.accepted;
       progress.rejected += summary.rejected;
-      await continueIfLong('checking', chunkIndex + 1);
-    }
+    });
+    await continueIfLong('checking', next);
     resume = { ...resume, phase: 'posting', nextChunk: 0 };
   } else {
     progress.chunksChecked = chunkCount;
@@ -112,11 +141,11 @@ export async function SettlementWorkflow(input: SettlementInput): Promise<Settle
 
   enter('posting');
   progress.chunksPosted = resume.nextChunk;
-  for (let chunkIndex = resume.nextChunk; chunkIndex < chunkCount; chunkIndex++) {
+  const next = await runChunks(resume.nextChunk, async (chunkIndex) => {
     await chunkActivities.postSettlementChunk({ batchKey, merchantId: input.merchantId, chunkIndex });
-    progress.chunksPosted = chunkIndex + 1;
-    await continueIfLong('posting', chunkIndex + 1);
-  }
+    progress.chunksPosted++;
+  });
+  await continueIfLong('posting', next);
 
   const result = await chunkActivities.summarizeSettlement({ batchKey, merchantId: input.merchantId });
   progress.accepted = result.accepted;

@@ -8,9 +8,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Knex } from 'knex';
-import { isTransferApplied, MAX_BATCH_EVENTS, type Ledger, type TransferInput } from '../../ledger';
+import { MAX_BATCH_EVENTS, type Ledger, type TransferInput } from '../../ledger';
 import { nameBasedId, Registry, TRANSFER_CODE } from '../registry';
+import { assertSettlement } from '../settlement/settlement-error';
 import type { StoredUpload } from '../settlement/settlement-types';
+import { claimVouchers, issuanceOutcome, settleClaims, voucherClaims, type IssuanceOutcome } from './voucher-issuances';
 import { isBlankLine, isVoucherHeader, parseVoucherLine, voucherIdOf, type VoucherRow } from './voucher-rows';
 import { VOUCHER_FILE_REJECTIONS, type RejectedVoucherRow, type VoucherChunk, type VoucherChunkSummary, type VoucherFileRejectionReason, type VoucherFileScan } from './voucher-types';
 
@@ -81,8 +83,9 @@ export function createVoucherActivities(deps: VoucherActivityDeps) {
       return { accepted: true, rows, chunks };
     },
 
-    async issueVoucherChunk(input: { upload: StoredUpload; chunk: VoucherChunk }): Promise<VoucherChunkSummary> {
+    async issueVoucherChunk(input: { upload: StoredUpload; chunk: VoucherChunk; issuingRun: string }): Promise<VoucherChunkSummary> {
       const { chunk, upload } = input;
+      assertSettlement(typeof input.issuingRun === 'string' && input.issuingRun.length > 0, 'issueVoucherChunk is told which run issues the vouchers');
       const handle = await fs.promises.open(upload.path, 'r');
       let bytes: Buffer;
       try {
@@ -115,39 +118,52 @@ export function createVoucherActivities(deps: VoucherActivityDeps) {
       let issuedMinor = 0n;
       if (issuable.length > 0) {
         const programme = Registry.platformAccountId('programme');
-        const transfers: TransferInput[] = issuable.map((row) => {
-          const voucherId = voucherIdOf(upload.sha256, row.line);
-          return {
-            id: voucherTransferId(voucherId),
-            debitAccountId: programme,
-            creditAccountId: foodAccount.get(row.customerId)!,
-            amount: row.amountMinor,
-            code: TRANSFER_CODE.foodVoucher,
-            userData: voucherId,
-          };
-        });
+        const voucherIds = issuable.map((row) => voucherIdOf(upload.sha256, row.line));
+        const transfers: TransferInput[] = issuable.map((row, i) => ({
+          id: voucherTransferId(voucherIds[i]),
+          debitAccountId: programme,
+          creditAccountId: foodAccount.get(row.customerId)!,
+          amount: row.amountMinor,
+          code: TRANSFER_CODE.foodVoucher,
+          userData: voucherIds[i],
+        }));
+        // Claim before the ledger call, so a retry after a death between the ledger write and the
+        // bookkeeping below still knows the voucher was this run's.
+        const earlier = await voucherClaims(db, voucherIds);
+        const unclaimed = transfers.map((t, i) => ({ voucherId: voucherIds[i], transferId: t.id })).filter((c) => !earlier.has(c.voucherId));
+        const held = new Set(unclaimed.length ? (await ledger.lookupTransfers(unclaimed.map((c) => c.transferId))).map((t) => t.id) : []);
+        await claimVouchers(db, input.issuingRun, unclaimed.map((c) => ({ voucherId: c.voucherId, heldByLedger: held.has(c.transferId) })));
+        const claims = await voucherClaims(db, voucherIds);
+
         const outcomes = await ledger.createTransfers(transfers);
         const fundings: Record<string, string>[] = [];
+        const settled: { voucherId: string; outcome: IssuanceOutcome }[] = [];
         outcomes.forEach((outcome, i) => {
           const row = issuable[i];
-          if (!isTransferApplied(outcome.result)) {
+          if (outcome.result !== 'ok' && outcome.result !== 'exists') {
             rejections.push({ line: row.line, reason: 'ledger_refused', text: `${row.customerId} (${outcome.result})` });
             return;
           }
-          if (outcome.result === 'ok') {
+          const verdict = issuanceOutcome(outcome.result, claims.get(voucherIds[i]), input.issuingRun);
+          settled.push({ voucherId: voucherIds[i], outcome: verdict });
+          if (verdict === 'issued') {
             issued++;
             issuedMinor += row.amountMinor;
           } else alreadyIssued++;
           fundings.push({
-            id: voucherIdOf(upload.sha256, row.line),
+            id: voucherIds[i],
             kind: 'food_voucher',
             customer_id: row.customerId,
             amount_minor: row.amountMinor.toString(),
             transfer_id: transfers[i].id,
           });
         });
-        // The registry's record of fundings, as registry.issueFoodVoucher keeps it.
-        if (fundings.length > 0) await db('registry_fundings').insert(fundings).onConflict('id').ignore();
+        // The registry's record of fundings, as registry.issueFoodVoucher keeps it, and this run's
+        // outcomes: together, so a retry finds both or neither.
+        await db.transaction(async (trx) => {
+          if (fundings.length > 0) await trx('registry_fundings').insert(fundings).onConflict('id').ignore();
+          await settleClaims(trx, input.issuingRun, settled);
+        });
       }
       rejections.sort((a, b) => a.line - b.line);
       return { rows: chunk.rows, issued, alreadyIssued, issuedMinor: issuedMinor.toString(), rejections };

@@ -4,7 +4,7 @@
  * issues only what is missing (for example rows of customers enrolled since): every voucher's
  * transfer id is named by the file and the line.
  */
-import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { VoucherActivities } from './voucher-activities';
 import { RESULT_ROW_REJECTIONS_LIMIT, VOUCHER_FILE_REJECTED_FAILURE, voucherProgressQuery, type RejectedVoucherRow, type VoucherIssuanceInput, type VoucherIssuanceResult, type VoucherProgress } from './voucher-types';
@@ -43,7 +43,8 @@ export async function VoucherIssuanceWorkflow(input: VoucherIssuanceInput): Prom
   const rejections: RejectedVoucherRow[] = [];
   let issuedMinor = 0n;
   for (const chunk of scan.chunks) {
-    const summary = await activities.issueVoucherChunk({ upload: input.upload, chunk });
+    // Names this run in the voucher claims; the first execution's run id survives an operator's reset.
+    const summary = await activities.issueVoucherChunk({ upload: input.upload, chunk, issuingRun: workflowInfo().firstExecutionRunId });
     progress.processedRows += summary.rows;
     progress.issued += summary.issued;
     progress.alreadyIssued += summary.alreadyIssued;
