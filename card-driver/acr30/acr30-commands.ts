@@ -72,7 +72,6 @@ export const READER_OK = 0x9000;
 export const READER_NO_CARD = 0x6002;
 export const READER_CARD_UNPOWERED = 0x6004;
 export const READER_BAD_INS = 0x6005;
-export const READER_CARD_FAILURE = 0x6020;
 export const READER_WRONG_TYPE = 0x6701;
 export const READER_LENGTH_ERROR = 0x6703;
 

@@ -95,7 +95,8 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
   private readonly cardProcessingMs: number;
   private closed = false;
   private deafUntil = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Pending waits and how to end them early. */
+  private readonly timers = new Map<NodeJS.Timeout, () => void>();
 
   private constructor(
     private readonly port: PtyEnd,
@@ -182,7 +183,10 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
 
   close(): Promise<void> {
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const [timer, wake] of this.timers) {
+      clearTimeout(timer);
+      wake();
+    }
     this.timers.clear();
     return this.port.close();
   }
@@ -232,7 +236,7 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
         this.timers.delete(timer);
         resolve();
       }, ms);
-      this.timers.add(timer);
+      this.timers.set(timer, resolve);
     });
   }
 

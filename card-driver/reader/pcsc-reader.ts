@@ -268,7 +268,9 @@ export class PcscCardConnection implements CardConnection {
   }
 
   transmit(apdu: Buffer): Promise<Buffer> {
-    if (apdu.length < 4) throw new RangeError(`A command APDU has at least 4 bytes, got ${apdu.length}`);
+    if (apdu.length < 4) {
+      return Promise.reject(new RangeError(`A command APDU has at least 4 bytes, got ${apdu.length}`));
+    }
     const run = this.queue.then(() => this.transmitNow(apdu));
     this.queue = run.catch(() => undefined);
     return run;

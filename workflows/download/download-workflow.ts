@@ -104,8 +104,10 @@ function validateInput(input: DownloadInput): void {
   }
 }
 
+/** The typed code of an activity's failure (remote activities wrap it in ActivityFailure; a local one may not). */
 function failureType(err: unknown): string | undefined {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause.type ?? undefined;
+  if (err instanceof ApplicationFailure) return err.type ?? undefined;
   return undefined;
 }
 

@@ -1,5 +1,9 @@
 import { Worker } from '@temporalio/worker';
+import type { Ledger } from '../../ledger';
 import { Registry } from '../registry';
+import { storeUpload } from '../settlement/upload-store';
+import { createVoucherActivities } from '../vouchers/voucher-activities';
+import { voucherIdOf } from '../vouchers/voucher-rows';
 import { startVoucherIssuance, voucherIssuanceOutcome, voucherProgress } from '../vouchers/voucher-client';
 import type { VoucherIssuanceResult } from '../vouchers/voucher-types';
 import { createWorld, postedBalance, type World } from './settlement-world';
@@ -117,5 +121,57 @@ describe('VoucherIssuanceWorkflow', () => {
     const { result } = await issue(`${BOB},1.00\n${BOB},2.00\n`);
     expect(result).toMatchObject({ outcome: 'file_rejected', reason: 'header_missing' });
     expect(await foodBalance(BOB)).toBe(bob);
+  });
+
+  describe('a worker that dies between the ledger write and the bookkeeping', () => {
+    /** The real ledger, whose createTransfers writes and then "loses the worker" before answering. */
+    const dyingAfterLedgerWrite = (ledger: Ledger): Ledger =>
+      new Proxy(ledger, {
+        get(target, key, receiver) {
+          if (key !== 'createTransfers') return Reflect.get(target, key, receiver);
+          return async (...args: Parameters<Ledger['createTransfers']>) => {
+            await target.createTransfers(...args);
+            throw new Error('worker lost right after the ledger write');
+          };
+        },
+      });
+
+    async function scannedFile(rows: string[]) {
+      const file = world.writeFile(`vouchers-${++fileCounter}.csv`, ['customer_id,amount', ...rows].join('\n'));
+      const upload = await storeUpload(file, world.uploadDir, '.csv');
+      const scan = await createVoucherActivities({ db: world.database.db, ledger: world.ledger }).scanVoucherFile({ upload, rowsPerChunk: 100 });
+      if (!scan.accepted) throw new Error(`scan refused: ${scan.message}`);
+      return { upload, chunk: scan.chunks[0] };
+    }
+
+    it('counts the vouchers as issued by the run when its retried chunk finds them in the ledger', async () => {
+      const { upload, chunk } = await scannedFile([`${BOB},1.00`, `${CAROL},2.00`]);
+      const bob = await foodBalance(BOB);
+      const dying = createVoucherActivities({ db: world.database.db, ledger: dyingAfterLedgerWrite(world.ledger) });
+      await expect(dying.issueVoucherChunk({ upload, chunk, issuingRun: 'run-1' })).rejects.toThrow('worker lost');
+      expect(await world.database.db('registry_fundings').whereIn('id', [voucherIdOf(upload.sha256, 2), voucherIdOf(upload.sha256, 3)])).toHaveLength(0);
+
+      const retry = await createVoucherActivities({ db: world.database.db, ledger: world.ledger }).issueVoucherChunk({ upload, chunk, issuingRun: 'run-1' });
+      expect(retry).toMatchObject({ rows: 2, issued: 2, alreadyIssued: 0, issuedMinor: '300', rejections: [] });
+      expect(await foodBalance(BOB)).toBe(bob + 1_00n);
+      expect(await world.database.db('registry_fundings').whereIn('id', [voucherIdOf(upload.sha256, 2), voucherIdOf(upload.sha256, 3)])).toHaveLength(2);
+    });
+
+    it('gives the same counts when a chunk that completed is retried, and counts them issued before in a later run', async () => {
+      const { upload, chunk } = await scannedFile([`${BOB},4.00`]);
+      const activities = createVoucherActivities({ db: world.database.db, ledger: world.ledger });
+      expect(await activities.issueVoucherChunk({ upload, chunk, issuingRun: 'run-a' })).toMatchObject({ issued: 1, alreadyIssued: 0 });
+      expect(await activities.issueVoucherChunk({ upload, chunk, issuingRun: 'run-a' })).toMatchObject({ issued: 1, alreadyIssued: 0, issuedMinor: '400' });
+      expect(await activities.issueVoucherChunk({ upload, chunk, issuingRun: 'run-b' })).toMatchObject({ issued: 0, alreadyIssued: 1, issuedMinor: '0' });
+    });
+
+    it('counts as issued before a voucher the registry issued under the same voucher id before the run claimed it', async () => {
+      const { upload, chunk } = await scannedFile([`${CAROL},6.00`]);
+      await world.registry.issueFoodVoucher({ voucherId: voucherIdOf(upload.sha256, 2), customerId: CAROL, amount: '6.00' });
+      const dying = createVoucherActivities({ db: world.database.db, ledger: dyingAfterLedgerWrite(world.ledger) });
+      await expect(dying.issueVoucherChunk({ upload, chunk, issuingRun: 'run-x' })).rejects.toThrow('worker lost');
+      const retry = await createVoucherActivities({ db: world.database.db, ledger: world.ledger }).issueVoucherChunk({ upload, chunk, issuingRun: 'run-x' });
+      expect(retry).toMatchObject({ issued: 0, alreadyIssued: 1 });
+    });
   });
 });
