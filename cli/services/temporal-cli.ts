@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ServicesConfig } from './config';
 import { which } from './process-control';
+import { goInstall } from './go-install';
 import { ServiceError } from './service-error';
 
 const MODULE = 'github.com/temporalio/cli/cmd/temporal';
@@ -26,25 +26,5 @@ export function resolveTemporalCli(config: ServicesConfig, log: (line: string) =
 }
 
 export function buildTemporalCli(config: ServicesConfig, log: (line: string) => void = () => {}): string {
-  const go = which('go') ?? (fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-  if (!go) {
-    throw new ServiceError('missing_package', 'temporal', 'no temporal CLI on PATH and no Go toolchain to build it: install Go 1.25+ or set PURSEFLOW_TEMPORAL_BIN.');
-  }
-  fs.mkdirSync(config.toolsDir, { recursive: true });
-  log(`building the Temporal CLI ${config.temporal.cliVersion} from Go modules into ${config.toolsDir} (once; about 5 minutes)…`);
-  const result = spawnSync(go, ['install', `${MODULE}@${config.temporal.cliVersion}`], {
-    encoding: 'utf8',
-    env: { ...process.env, GOBIN: config.toolsDir, CGO_ENABLED: '0' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const built = path.join(config.toolsDir, 'temporal');
-  if (result.status !== 0 || !fs.existsSync(built)) {
-    const output = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n').slice(-20).join('\n');
-    throw new ServiceError(
-      'build_failed',
-      'temporal',
-      `go install ${MODULE}@${config.temporal.cliVersion} failed (exit ${result.status ?? result.signal}). Go said:\n${output}`,
-    );
-  }
-  return built;
+  return goInstall({ service: 'temporal', module: MODULE, version: config.temporal.cliVersion, gobin: config.toolsDir, binaryName: 'temporal' }, log);
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { which } from '../process-control';
+import { GoProgram, goInstall, goToolchain } from '../go-install';
 import { ServiceError } from '../service-error';
 import { ProductionConfig } from './production-config';
 
@@ -16,17 +16,12 @@ export interface TemporalBinaries {
 }
 
 /** What is built, where it lands, and how a built binary proves its version. */
-interface GoProgram {
-  readonly service: string;
-  readonly module: string;
-  readonly version: string;
-  readonly gobin: string;
-  readonly binaryName: string;
+interface VersionedGoProgram extends GoProgram {
   /** The text `<binary> --version` prints for this version; undefined when the program has no version flag worth trusting. */
   readonly versionText?: string;
 }
 
-function programs(config: ProductionConfig): GoProgram[] {
+function programs(config: ProductionConfig): VersionedGoProgram[] {
   const server = config.temporal.serverVersion;
   const bare = server.slice(1);
   return [
@@ -38,38 +33,11 @@ function programs(config: ProductionConfig): GoProgram[] {
   ];
 }
 
-export function goToolchain(service: string): string {
-  const go = which('go') ?? (fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-  if (!go) {
-    throw new ServiceError('missing_package', service, 'no Go toolchain to build Temporal\'s server from Go modules: install Go 1.24+ (https://go.dev/dl) and run this again.');
-  }
-  return go;
-}
-
 function hasVersion(binary: string, versionText: string | undefined): boolean {
   if (!fs.existsSync(binary)) return false;
   if (versionText === undefined) return true;
   const out = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000 });
   return `${out.stdout ?? ''}`.includes(versionText);
-}
-
-/** `go install module@version` into `gobin`; a failure is reported with the end of Go's own output. */
-function goInstall(program: GoProgram, log: (line: string) => void): string {
-  const go = goToolchain(program.service);
-  fs.mkdirSync(program.gobin, { recursive: true });
-  const target = `${program.module}@${program.version}`;
-  log(`building ${target} from Go modules into ${program.gobin} (once per machine; up to 10 minutes)…`);
-  const result = spawnSync(go, ['install', target], {
-    encoding: 'utf8',
-    env: { ...process.env, GOBIN: program.gobin, CGO_ENABLED: '0' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const built = path.join(program.gobin, program.binaryName);
-  if (result.status !== 0 || !fs.existsSync(built)) {
-    const output = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n').slice(-20).join('\n');
-    throw new ServiceError('build_failed', program.service, `go install ${target} failed (exit ${result.status ?? result.signal}). Go said:\n${output}`);
-  }
-  return built;
 }
 
 /**
