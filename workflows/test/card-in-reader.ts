@@ -1,10 +1,6 @@
 // A simulated e-Smart card in pcscd's vpcd slot 0 (slot 1 belongs to card-driver's own tests),
-// and a reader agent serving that reader. card-driver does not export its PC/SC transport and vpcd
-// connector from index.ts yet, so this test helper reaches them directly (tests are outside the
-// dependency rules).
-import { PcscService, type PcscCardReader } from '../../card-driver/reader/pcsc-reader';
-import { VpcdCardConnector } from '../../card-driver/vpcd/vpcd-card-connector';
-import { SimulatedCard, type Csn, type KeyStore } from '../../card-driver';
+// and a reader agent serving that reader.
+import { PcscService, SimulatedCard, VpcdCardConnector, type Csn, type KeyStore, type PcscCardReader } from '../../card-driver';
 import { ReaderAgent } from '../worker/reader-agent';
 import type { Harness } from './harness';
 

@@ -204,6 +204,12 @@ test('an operator resolves a download whose card is away with the log record rea
   card.tearAtCredit('after-processing');
   const requestId = await download(csn, 'ecash', '10.00');
   await phaseBecomes(requestId, 'awaiting_card');
+  // Operators find it among the stuck downloads (visibility follows within moments).
+  const deadline = Date.now() + 15_000;
+  while (!(await h.downloads.listStuck({ csn })).some((s) => s.workflowId === `download-${requestId}` && s.phase === 'awaiting_card' && s.customerId === customerId)) {
+    if (Date.now() > deadline) throw new Error('the stuck download did not show up in visibility');
+    await new Promise((r) => setTimeout(r, 300));
+  }
   // The card is read at a counter with `purseflow card log`: READ LOG 1 is this load's record.
   card.card.insert();
   card.card.process(selectCommand());
@@ -214,6 +220,11 @@ test('an operator resolves a download whose card is away with the log record rea
   const state = await h.downloads.resolveWithEvidence(requestId, 'op-ben', { kind: 'log_record', recordHex: record });
   expect(state).toMatchObject({ phase: 'posted', proof: 'log record given by operator op-ben', newBalanceMinor: '1000' });
   expect(await customerBalance(h, customerId, 'ecash')).toEqual({ posted: 9000n, pending: 0n, available: 9000n });
+});
+
+test('the portal sees which readers have an agent online', async () => {
+  expect(await h.downloads.readerOnline(rig.readerId)).toBe(true);
+  expect(await h.downloads.readerOnline(uniqueId('nobody'))).toBe(false);
 });
 
 test('the histories of every download above replay deterministically', async () => {
