@@ -1,6 +1,7 @@
 // `purseflow sim card` and `purseflow sim acr30`: a simulated e-Smart card plugged into pcscd's
 // vpcd, or held by a simulated ACR30S reader on one end of a socat pty pair. Both take commands on
 // standard input, one per line: `insert`, `remove`, `tear <point>`, `status`, `quit`.
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
@@ -117,6 +118,7 @@ function openCard(o: CardOptions): { card: SimulatedCard; save: () => void } {
   }
   const save = (): void => {
     if (!o.state) return;
+    fs.mkdirSync(path.dirname(o.state), { recursive: true });
     const tmp = `${o.state}.tmp`;
     fs.writeFileSync(tmp, `${JSON.stringify(card.snapshot(), null, 2)}\n`);
     fs.renameSync(tmp, o.state);

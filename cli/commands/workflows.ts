@@ -278,6 +278,20 @@ export function registerWorkflowCommands(program: Command): void {
       });
     });
 
+  const readers = group(program, 'readers', "card readers and the customers they belong to (the portal offers a customer only their own)");
+  readers
+    .command('assign')
+    .description('assign a reader (its agent serves reader-<id>) to a customer; repeating it is a no-op')
+    .requiredOption('--reader-id <id>', 'the reader id its reader agent runs with (--reader-id of reader-agent)')
+    .requiredOption('--customer <id>', 'customer id')
+    .option('--reassign', 'hand a reader assigned to another customer over to this one', false)
+    .action(async (opts: { readerId: string; customer: string; reassign: boolean }) => {
+      await withRegistry(async (registry) => {
+        const r = await registry.assignReader({ readerId: opts.readerId, customerId: opts.customer, reassign: opts.reassign });
+        out(`reader ${r.readerId} assigned to customer ${r.customerId}`);
+      });
+    });
+
   const merchants = group(program, 'merchants', 'merchants, their SAMs and Transfer cards');
   merchants
     .command('enrol')

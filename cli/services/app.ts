@@ -31,7 +31,7 @@ function appProcesses(config: ServicesConfig): AppProcess[] {
     { name: 'worker', args: ['worker'], ready: alive },
     {
       name: 'sim-card',
-      args: ['sim', 'card', '--csn', DEMO_CARD_CSN, '--vpcd-port', String(config.pcscd.vpcdPort), '--state', path.join(config.dataDir, 'cards', `${DEMO_CARD_CSN}.json`)],
+      args: ['sim', 'card', '--csn', DEMO_CARD_CSN, '--vpcd-port', String(config.pcscd.vpcdPort), '--state', path.join(config.dataDir, 'cards', `${DEMO_CARD_CSN}.in-reader.json`)],
       ready: alive,
     },
     { name: 'reader-agent', args: ['reader-agent', '--reader-id', DEMO_READER_ID, '--reader', DEMO_READER_NAME], ready: alive },

@@ -94,7 +94,29 @@ const initial: RegistryMigration = {
   },
 };
 
-const MIGRATIONS: readonly RegistryMigration[] = [initial];
+/**
+ * Which reader belongs to which customer: the portal offers a customer only their own readers for a
+ * connected download, and a reader id is the name of a task queue (`reader-<id>`) that anyone could
+ * otherwise type. One customer per reader; a reader that changes hands is assigned again.
+ */
+const readers: RegistryMigration = {
+  name: '0002_registry_readers',
+  async up(knex) {
+    await knex.raw(`
+      CREATE TABLE registry_readers (
+        reader_id text PRIMARY KEY CHECK (reader_id ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'),
+        customer_id text NOT NULL REFERENCES registry_customers (id),
+        assigned_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX registry_readers_customer ON registry_readers (customer_id);
+    `);
+  },
+  async down(knex) {
+    await knex.raw('DROP TABLE IF EXISTS registry_readers');
+  },
+};
+
+const MIGRATIONS: readonly RegistryMigration[] = [initial, readers];
 
 const migrationSource: Knex.MigrationSource<RegistryMigration> = {
   getMigrations: async () => [...MIGRATIONS],

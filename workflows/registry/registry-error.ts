@@ -9,6 +9,7 @@ export type RegistryErrorCode =
   | 'card_unknown'
   | 'card_owned_by_another_customer'
   | 'card_blocked'
+  | 'reader_owned_by_another_customer'
   | 'merchant_unknown'
   | 'merchant_exists_differently'
   | 'device_owned_by_another_merchant'

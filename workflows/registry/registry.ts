@@ -229,6 +229,23 @@ export class Registry {
     return Promise.all(csns.map((csn) => this.card(csn)));
   }
 
+  /**
+   * Assigns a reader (its agent polls `reader-<readerId>`) to a customer. Repeating it is a no-op;
+   * a reader of another customer is refused, so a reader changes hands only on purpose
+   * (`reassign: true`, e.g. support handing a returned reader to someone else).
+   */
+  async assignReader(input: { readerId: string; customerId: string; reassign?: boolean }): Promise<{ readerId: string; customerId: string }> {
+    const readerId = checkId(input.readerId, 'reader');
+    const customer = await this.customer(input.customerId);
+    const insert = this.#knex('registry_readers').insert({ reader_id: readerId, customer_id: customer.id }).onConflict('reader_id');
+    await (input.reassign === true ? insert.merge({ customer_id: customer.id, assigned_at: this.#knex.fn.now() }) : insert.ignore());
+    const row: { customer_id: string } = await this.#knex('registry_readers').where({ reader_id: readerId }).first('customer_id');
+    if (row.customer_id !== customer.id) {
+      throw new RegistryError('reader_owned_by_another_customer', `Reader ${readerId} is assigned to customer ${row.customer_id}; pass --reassign to hand it to ${customer.id}.`);
+    }
+    return { readerId, customerId: customer.id };
+  }
+
   /** The card, its owner and the two accounts a load of `purse` moves money between. */
   async cardForDownload(csnText: string, purse: PurseName): Promise<CardForDownload> {
     if (!isPurseName(purse)) throw new RegistryError('id_invalid', `Purse ${JSON.stringify(purse)} is neither ecash nor food.`);

@@ -41,7 +41,7 @@ export interface SettlementActivityDeps {
   readonly db: Knex;
   readonly ledger: Ledger;
   readonly keys: KeyStore;
-  /** Called while a long file is read; the worker passes Temporal's heartbeat. */
+  /** Called while a long file is read and as each chunk step goes on; the worker passes Temporal's heartbeat. */
   readonly heartbeat?: (details?: unknown) => void;
 }
 
@@ -313,6 +313,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
      * how they stay exact).
      */
     async checkSettlementChunk(ref: ChunkRef): Promise<ChunkSummary> {
+      beat({ chunkIndex: ref.chunkIndex, step: 'deciding' });
       const batch = await stagedBatch(ref);
       const merchant = await merchantOf(ref.merchantId);
       const { from, to } = chunkRange(batch, ref.chunkIndex);
@@ -327,6 +328,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
         }
         outcome = await chunkOutcome(db, batch.batchKey, ref.chunkIndex);
         assertSettlement(outcome, `chunk ${ref.chunkIndex} of ${batch.batchKey} is decided after its deciding transaction`);
+        beat({ chunkIndex: ref.chunkIndex, step: 'reserving' });
       }
       assertSettlement(outcome.accepted + outcome.rejected === to - from, `chunk ${ref.chunkIndex} of ${batch.batchKey} left no record undecided`);
 
@@ -347,6 +349,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
 
     /** Posts the chunk's reservations in full. */
     async postSettlementChunk(ref: ChunkRef): Promise<void> {
+      beat({ chunkIndex: ref.chunkIndex, step: 'posting' });
       const batch = await stagedBatch(ref);
       const outcome = await chunkOutcome(db, batch.batchKey, ref.chunkIndex);
       assertSettlement(outcome, `chunk ${ref.chunkIndex} of ${batch.batchKey} was decided before it is posted`);

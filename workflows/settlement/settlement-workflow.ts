@@ -45,8 +45,11 @@ const fileActivities = proxyActivities<SettlementActivities>({
 });
 
 // Chunk steps are idempotent (verdict rows written once, transfer ids named by chunk): retrying is safe.
+// A chunk takes about a second; the heartbeat lets a chunk whose worker died run again on another
+// worker within seconds instead of after the start-to-close time-out.
 const chunkActivities = proxyActivities<SettlementActivities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['SettlementError'] },
 });
 

@@ -47,10 +47,8 @@ async function startWorker(name: string, taskQueue: string, onChunk?: (step: 'ch
     /** Cuts every database session of the worker mid-statement, then stops it. */
     async die(): Promise<void> {
       await world.database.db.raw('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?', [name]);
-      console.log('DBG terminated');
       worker.shutdown();
       await running.catch(() => undefined);
-      console.log('DBG stopped');
       await ledger.close();
       await db.destroy();
       await connection.close();
@@ -107,7 +105,6 @@ async function settleThroughWorkerDeath(dieAt: (step: 'check' | 'post', chunkInd
   const started = await uploadSettlementFile(world.client, { merchantId: SHOP.id, file: world.writeFile(`loss-${batchSeq}.estb`, file), uploadDir: world.uploadDir, taskQueue, chunkRecords: CHUNK_RECORDS });
   await reachedMidRun;
   await first.die();
-  console.log('DBG died');
 
   const second = await startWorker(`loss-${batchSeq}-second-${runTag}`, taskQueue);
   try {
