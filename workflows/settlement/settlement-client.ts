@@ -105,6 +105,7 @@ export async function uploadSettlementFile(client: Client, options: SettlementUp
 
 const PURSEFLOW_KIND = defineSearchAttributeKey('PurseflowKind', 'KEYWORD');
 const MERCHANT_ID = defineSearchAttributeKey('MerchantId', 'KEYWORD');
+const PURSEFLOW_STATE = defineSearchAttributeKey('PurseflowState', 'KEYWORD');
 
 async function uploaderOf(handle: WorkflowHandle): Promise<string | undefined> {
   const memo = (await handle.describe()).memo as { merchantId?: unknown } | undefined;
@@ -136,4 +137,39 @@ function rejectedFileOf(err: unknown): RejectedFile | undefined {
 
 export function settlementProgress(handle: WorkflowHandle<typeof SettlementWorkflow>) {
   return handle.query(settlementProgressQuery);
+}
+
+export interface StuckSettlement {
+  readonly workflowId: string;
+  readonly merchantId?: string;
+  /** PurseflowState: verifying, checking or posting. */
+  readonly phase: string;
+  /** When the current run started (a continued-as-new run starts afresh). */
+  readonly startTime: Date;
+}
+
+/** A settlement runs for seconds to minutes; one running longer than this waits for something (a worker, the database). */
+export const SETTLEMENT_STUCK_AFTER_MS = 15 * 60_000;
+
+/**
+ * Settlements still running after `runningLongerThanMs` (visibility; eventually consistent), oldest
+ * first: the operator's "waiting past their time".
+ */
+export async function listStuckSettlements(client: Client, filter: { runningLongerThanMs?: number; now?: Date; limit?: number } = {}): Promise<StuckSettlement[]> {
+  const after = filter.runningLongerThanMs ?? SETTLEMENT_STUCK_AFTER_MS;
+  if (!Number.isFinite(after) || after < 0) throw new SettlementError('invalid_argument', `runningLongerThanMs is a number of milliseconds from 0 (got ${after}).`);
+  const limit = filter.limit ?? 200;
+  const before = new Date((filter.now ?? new Date()).getTime() - after).toISOString();
+  const query = `PurseflowKind = 'settlement' AND ExecutionStatus = 'Running' AND StartTime < '${before}'`;
+  const out: StuckSettlement[] = [];
+  for await (const w of client.workflow.list({ query, pageSize: 100 })) {
+    out.push({
+      workflowId: w.workflowId,
+      merchantId: w.typedSearchAttributes.get(MERCHANT_ID),
+      phase: w.typedSearchAttributes.get(PURSEFLOW_STATE) ?? 'unknown',
+      startTime: w.startTime,
+    });
+    if (out.length >= limit) break;
+  }
+  return out.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
 }

@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { RecordRejectionReason } from './rejection-reasons';
-import { assertSettlement } from './settlement-error';
+import { assertSettlement, SettlementError } from './settlement-error';
 import type { PurchaseRecordView, RecordProof, RecordVerdict, SettlementPurse } from './record-verdict';
 
 export interface BatchRegistration {
@@ -308,5 +308,115 @@ export async function rejectedRecords(db: Knex, batchKey: string, page: { afterI
     amountMinor: r.amount_minor,
     samId: r.sam_id,
     samSeq: Number(r.sam_seq),
+  }));
+}
+
+export interface AcceptedRecord {
+  readonly index: number;
+  readonly csn: string;
+  readonly atc: number;
+  readonly purse: number;
+  /** Minor units as a decimal string. */
+  readonly amountMinor: string;
+  readonly samId: string;
+  readonly samSeq: number;
+}
+
+/** Accepted (paid) records of a batch in file order, a page at a time, beside `rejectedRecords`. */
+export async function acceptedRecords(db: Knex, batchKey: string, page: { afterIndex?: number; limit: number }): Promise<AcceptedRecord[]> {
+  return (await decidedRecords(db, batchKey, { verdict: 'accepted', afterIndex: page.afterIndex, limit: page.limit })).map(({ verdict: _v, reason: _r, ...record }) => record);
+}
+
+export interface DecidedRecord {
+  readonly index: number;
+  readonly verdict: 'accepted' | 'rejected';
+  /** Null when accepted. */
+  readonly reason: RecordRejectionReason | null;
+  readonly csn: string;
+  readonly atc: number;
+  readonly purse: number;
+  readonly amountMinor: string;
+  readonly samId: string;
+  readonly samSeq: number;
+}
+
+const MAX_PAGE = 1000;
+
+function checkPageLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw new SettlementError('invalid_argument', `A page holds 1 to ${MAX_PAGE} rows (got ${limit}); ask for fewer at a time.`);
+  }
+}
+
+/**
+ * Decided records of a batch in file order, of one verdict or both, a page at a time: after
+ * `afterIndex` (keyset, for walking a whole batch) or from the `offset`-th match (for page numbers).
+ */
+export async function decidedRecords(
+  db: Knex,
+  batchKey: string,
+  page: { verdict?: 'accepted' | 'rejected'; afterIndex?: number; offset?: number; limit: number },
+): Promise<DecidedRecord[]> {
+  checkPageLimit(page.limit);
+  if (page.offset !== undefined && !(Number.isInteger(page.offset) && page.offset >= 0)) {
+    throw new SettlementError('invalid_argument', `A page offset is a whole number from 0 (got ${page.offset}); ask for the first page with offset 0.`);
+  }
+  const query = db('settlement_records')
+    .where({ batch_key: batchKey })
+    .andWhere('record_index', '>', page.afterIndex ?? -1)
+    .orderBy('record_index')
+    .limit(page.limit)
+    .offset(page.offset ?? 0)
+    .select('record_index', 'verdict', 'reason', 'csn', 'atc', 'purse', 'amount_minor', 'sam_id', 'sam_seq');
+  if (page.verdict) query.andWhere({ verdict: page.verdict });
+  else query.whereNotNull('verdict');
+  const rows: { record_index: number; verdict: 'accepted' | 'rejected'; reason: RecordRejectionReason | null; csn: string; atc: number; purse: number; amount_minor: string; sam_id: string; sam_seq: string }[] =
+    await query;
+  return rows.map((r) => ({
+    index: r.record_index,
+    verdict: r.verdict,
+    reason: r.reason,
+    csn: r.csn,
+    atc: r.atc,
+    purse: r.purse,
+    amountMinor: r.amount_minor,
+    samId: r.sam_id,
+    samSeq: Number(r.sam_seq),
+  }));
+}
+
+/** A card that tried to spend more than was ever loaded onto one of its purses (settlement_overspend_flags). */
+export interface FlaggedCard {
+  readonly csn: string;
+  readonly purse: number;
+  /** How many purchases of it were held back, and their total (minor units, decimal string). */
+  readonly records: number;
+  readonly heldBackMinor: string;
+  readonly firstFlaggedAt: Date;
+  readonly lastFlaggedAt: Date;
+  /** The batches the held-back purchases came from (settlement-<batch key> workflows). */
+  readonly batchKeys: readonly string[];
+}
+
+/** Flagged cards per purse, most recently flagged first: the operator's list. */
+export async function flaggedCards(db: Knex, page: { limit: number }): Promise<FlaggedCard[]> {
+  checkPageLimit(page.limit);
+  const { rows } = await db.raw<{ rows: { csn: string; purse: number; records: string; held_back: string; first_at: Date; last_at: Date; batch_keys: string[] }[] }>(
+    `SELECT csn, purse, count(*)::text AS records, sum(amount_minor)::text AS held_back,
+            min(flagged_at) AS first_at, max(flagged_at) AS last_at, array_agg(DISTINCT batch_key ORDER BY batch_key) AS batch_keys
+       FROM settlement_overspend_flags
+      GROUP BY csn, purse
+      ORDER BY max(flagged_at) DESC, csn, purse
+      LIMIT ?`,
+    [page.limit],
+  );
+  return rows.map((r) => ({
+    csn: r.csn,
+    purse: r.purse,
+    records: Number(r.records),
+    heldBackMinor: r.held_back,
+    firstFlaggedAt: r.first_at,
+    lastFlaggedAt: r.last_at,
+    batchKeys: r.batch_keys,
   }));
 }
