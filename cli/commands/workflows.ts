@@ -214,31 +214,24 @@ export function registerWorkflowCommands(program: Command): void {
         out(`customer ${c.id} (${c.name}): cash account ${c.cashAccountId}, food account ${c.foodAccountId}`);
       });
     });
-  customers
-    .command('deposit')
-    .description('credit a deposit into the virtual account (bank → customer_cash), once per deposit id')
-    .requiredOption('--customer <id>', 'customer id')
-    .requiredOption('--amount <amount>', 'amount, e.g. 250.00')
-    .option('--deposit-id <id>', 'the bank reference (repeating it moves money once)')
-    .action(async (opts: { customer: string; amount: string; depositId?: string }) => {
-      await withRegistry(async (registry) => {
-        const f = await registry.deposit({ depositId: opts.depositId ?? randomUUID(), customerId: opts.customer, amount: opts.amount });
-        out(`deposit ${f.id}: ${f.amount} into customer ${f.customerId}'s virtual account (transfer ${f.transferId})`);
+  // `customers deposit`, and `deposit` for short: one definition, two places in the command tree.
+  for (const [parent, description] of [
+    [customers, 'credit a deposit into the virtual account (bank → customer_cash), once per deposit id'],
+    [program, 'same as `customers deposit`'],
+  ] as const) {
+    parent
+      .command('deposit')
+      .description(description)
+      .requiredOption('--customer <id>', 'customer id')
+      .requiredOption('--amount <amount>', 'amount, e.g. 250.00')
+      .option('--deposit-id <id>', 'the bank reference (repeating it moves money once)')
+      .action(async (opts: { customer: string; amount: string; depositId?: string }) => {
+        await withRegistry(async (registry) => {
+          const f = await registry.deposit({ depositId: opts.depositId ?? randomUUID(), customerId: opts.customer, amount: opts.amount });
+          out(`deposit ${f.id}: ${f.amount} into customer ${f.customerId}'s virtual account (transfer ${f.transferId})`);
+        });
       });
-    });
-
-  program
-    .command('deposit')
-    .description('same as `customers deposit`')
-    .requiredOption('--customer <id>', 'customer id')
-    .requiredOption('--amount <amount>', 'amount, e.g. 250.00')
-    .option('--deposit-id <id>', 'the bank reference (repeating it moves money once)')
-    .action(async (opts: { customer: string; amount: string; depositId?: string }) => {
-      await withRegistry(async (registry) => {
-        const f = await registry.deposit({ depositId: opts.depositId ?? randomUUID(), customerId: opts.customer, amount: opts.amount });
-        out(`deposit ${f.id}: ${f.amount} into customer ${f.customerId}'s virtual account (transfer ${f.transferId})`);
-      });
-    });
+  }
 
   const cards = group(program, 'cards', 'e-Smart cards issued to customers');
   cards
