@@ -43,6 +43,15 @@ module.exports = {
       },
     },
     {
+      name: 'workflows-client-is-client-only',
+      comment:
+        'workflows/client is what the portal and the CLI drive workflows with: read-only queries may reach the database, but nothing of a worker (activities, @temporalio/worker, card transports) may become reachable from it',
+      severity: 'error',
+      from: { path: '^workflows/client/' },
+      // reachable: through any chain of imports, not only the client's own (type-only imports count too).
+      to: { path: ['@temporalio/worker', '^workflows/(activities|worker)/', '^card-driver/'], reachable: true },
+    },
+    {
       name: 'nothing-imports-the-cli',
       severity: 'error',
       from: { path: '^(ledger|card-driver|workflows|portal)/' },

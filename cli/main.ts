@@ -11,6 +11,7 @@ import { registerPortalCommand } from './commands/portal';
 import { registerUserCommands } from './commands/users';
 import { registerWorkflowCommands } from './commands/workflows';
 import { registerAppCommands } from './commands/app';
+import { registerStatusCommand } from './commands/status';
 import { describeFailure } from './failure';
 
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPortalCommand(program);
   registerUserCommands(program);
   registerAppCommands(program);
+  registerStatusCommand(program);
   return program;
 }
 

@@ -41,3 +41,30 @@ export { CardSlot, type SlotReader } from './activities/card-slot';
 export { createServerActivities, type ServerActivities, type ServerActivityDeps, type CardCheck, type DownloadKey } from './activities/server-activities';
 export { createCardActivities, type CardActivities, type CardLog, type CardSnapshot, type ReaderHeartbeat } from './activities/card-activities';
 export { judgeLog, provesCredit, type LoadProof } from './activities/load-proof';
+// Observability of the worker processes: purseflow_* metrics, /metrics, JSON logs.
+export {
+  createWorkerMetrics,
+  outcomeInterceptors,
+  countLedgerResults,
+  oldestPendingReservationAgeSeconds,
+  watchLedgerInvariants,
+  serveMetrics,
+  metricsPort,
+  createLog,
+  createReaderAgentMetrics,
+  temporalLogger,
+  ObservabilityError,
+  NO_REASON,
+  SECRET_FIELDS,
+  REDACT_PATHS,
+  DEFAULT_INVARIANT_CHECK_INTERVAL_MS,
+  type WorkerMetrics,
+  type WorkerMetricSources,
+  type Outcome,
+  type MetricsServer,
+  type MetricsServerOptions,
+  type LogOptions,
+  type ObservabilityErrorCode,
+  type ReaderAgentMetrics,
+  type ReaderCardEvent,
+} from './observability';

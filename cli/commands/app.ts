@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { appStatus, DEMO_CARD_CSN, portalPort, readServicesConfig, ServiceError, servicesEnvironment, ServiceStatus, startApp, stopApp } from '../services';
+import { appStatus, DEMO_CARD_CSN, DEMO_READER_ID, portalPort, readServicesConfig, ServiceError, servicesEnvironment, ServiceStatus, startApp, stopApp } from '../services';
 
 function print(statuses: ServiceStatus[]): void {
   for (const s of statuses) process.stdout.write(`${s.name.padEnd(18)} ${s.state.padEnd(8)} ${s.detail ?? ''}\n`);
@@ -42,6 +42,7 @@ function seedDemo(): string {
   purseflow(['customers', 'enrol', '--id', DEMO.customer, '--name', 'Demo Customer'], env);
   purseflow(['customers', 'deposit', '--customer', DEMO.customer, '--amount', '500.00', '--deposit-id', 'demo-opening-deposit'], env);
   purseflow(['cards', 'issue', '--csn', DEMO_CARD_CSN, '--customer', DEMO.customer], env);
+  purseflow(['readers', 'assign', '--reader-id', DEMO_READER_ID, '--customer', DEMO.customer], env);
   purseflow(['merchants', 'enrol', '--id', DEMO.merchant, '--name', 'Demo Grocer', '--food', '--sam', DEMO.sam, '--transfer-card', DEMO.transferCard], env);
   const credentials = path.join(config.dataDir, 'demo-credentials.txt');
   for (const user of DEMO.users) {
@@ -78,7 +79,7 @@ export function registerAppCommands(program: Command): void {
     .command('demo')
     .description('demo data for the embedded system')
     .command('seed')
-    .description('enrol a demo customer with 500.00, the demo card, a food merchant, and one portal user per role (idempotent)')
+    .description('enrol a demo customer with 500.00, the demo card and reader, a food merchant, and one portal user per role (idempotent)')
     .action(() => {
       const credentials = seedDemo();
       process.stdout.write(`Portal sign-ins (http://127.0.0.1:${portalPort()}):\n${credentials}`);

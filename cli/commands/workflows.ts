@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { createServer } from 'node:net';
+import type { Logger } from 'pino';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import knex, { type Knex } from 'knex';
 import { createLedger, migrateLedger, type Ledger } from '../../ledger';
@@ -15,7 +17,17 @@ import {
   ReaderAgent,
   Registry,
   SERVER_TASK_QUEUE,
+  countLedgerResults,
+  createLog,
+  createReaderAgentMetrics,
   createServerWorker,
+  createWorkerMetrics,
+  metricsPort,
+  oldestPendingReservationAgeSeconds,
+  outcomeInterceptors,
+  serveMetrics,
+  temporalLogger,
+  watchLedgerInvariants,
   createSettlementActivities,
   createVoucherActivities,
   migrateRegistry,
@@ -101,6 +113,42 @@ function onStopSignal(stop: () => void): void {
   process.on('SIGTERM', handler);
 }
 
+/** The worker's /metrics port (docker/README.md): PURSEFLOW_METRICS_PORT, else 9464; the reader agent's default is 9465. */
+export const WORKER_METRICS_PORT = 9464;
+export const READER_AGENT_METRICS_PORT = 9465;
+
+/** A free loopback port for the SDK's own Prometheus exporter, which our /metrics relays. */
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new InvalidArgumentError('no free loopback port for the SDK metrics; set PURSEFLOW_SDK_METRICS_ADDRESS=127.0.0.1:PORT');
+  return address.port;
+}
+
+/**
+ * Installs the Temporal Runtime of a worker process: SDK and Core logs into the same JSON log, and
+ * the SDK's runtime metrics on a loopback address that /metrics relays. Returns that address's URL.
+ */
+async function installWorkerRuntime(log: Logger): Promise<string> {
+  const address = process.env.PURSEFLOW_SDK_METRICS_ADDRESS || `127.0.0.1:${await freeLoopbackPort()}`;
+  Runtime.install({
+    logger: temporalLogger(log),
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'WARN' }) },
+      metrics: { prometheus: { bindAddress: address } },
+    },
+  });
+  return `http://${address}/metrics`;
+}
+
+/** Reader ids the server worker watches for purseflow_reader_agent_up (PURSEFLOW_READER_IDS or --watch-reader). */
+function watchedReaders(option: readonly string[]): string[] {
+  const fromEnv = (process.env.PURSEFLOW_READER_IDS ?? '').split(',').map((r) => r.trim()).filter((r) => r !== '');
+  return [...new Set([...fromEnv, ...option])];
+}
+
 function printState(s: DownloadState): void {
   out(`download ${s.requestId}: ${s.phase} (${s.mode}, ${s.purse}, ${formatMoney(BigInt(s.amountMinor))} onto card ${s.csn})`);
   if (s.atc !== undefined) out(`  ATC ${s.atc}`);
@@ -135,12 +183,26 @@ export function registerWorkflowCommands(program: Command): void {
     .command('worker')
     .description('run the server worker: every workflow, the ledger, registry, key-store, settlement and voucher activities')
     .option('--task-queue <name>', 'task queue of the workflows', SERVER_TASK_QUEUE)
-    .action(async (opts: { taskQueue: string }) => {
+    .option('--watch-reader <id>', 'a reader id whose agent purseflow_reader_agent_up reports; repeat (also PURSEFLOW_READER_IDS=a,b)', collect, [])
+    .action(async (opts: { taskQueue: string; watchReader: string[] }) => {
       const e = endpoints();
+      const port = metricsPort(process.env.PURSEFLOW_METRICS_PORT, WORKER_METRICS_PORT);
+      const log = createLog({ bindings: { process: 'worker', taskQueue: opts.taskQueue } });
+      const sdkMetricsUrl = await installWorkerRuntime(log);
       const keys = keyStoreFromEnvironment();
-      await withRegistry(async (_registry, db, ledger) => {
+      const readers = watchedReaders(opts.watchReader);
+      await withRegistry(async (_registry, db, plainLedger) => {
         await migrateSettlement(db);
         const connection = await NativeConnection.connect({ address: e.temporalAddress });
+        const clientConnection = await Connection.connect({ address: e.temporalAddress });
+        const downloads = new DownloadClient(new Client({ connection: clientConnection, namespace: e.namespace }), opts.taskQueue);
+        const metrics = createWorkerMetrics({
+          oldestPendingReservationAgeSeconds: () => oldestPendingReservationAgeSeconds(db),
+          readersOnline: async () => new Map(await Promise.all(readers.map(async (id) => [id, await downloads.readerOnline(id).catch(() => false)] as const))),
+        });
+        const ledger = countLedgerResults(plainLedger, metrics);
+        const stopChecks = watchLedgerInvariants(db, metrics, { log });
+        const server = await serveMetrics({ registry: metrics.registry, port, sdkMetricsUrl });
         try {
           const worker = await createServerWorker({
             connection,
@@ -150,11 +212,20 @@ export function registerWorkflowCommands(program: Command): void {
             ledger,
             keys,
             extraActivities: { ...createSettlementActivities({ db, ledger, keys }), ...createVoucherActivities({ db, ledger }) },
+            activityInterceptors: [outcomeInterceptors(metrics, log)],
           });
-          onStopSignal(() => worker.shutdown());
-          out(`server worker on task queue ${opts.taskQueue} (master keys: ${keys.source}); Ctrl-C stops it`);
+          onStopSignal(() => {
+            log.info('stopping: finishing the tasks in hand');
+            worker.shutdown();
+          });
+          out(`server worker on task queue ${opts.taskQueue} (master keys: ${keys.source}), metrics on :${server.port}/metrics; Ctrl-C stops it`);
+          log.info({ namespace: e.namespace, metricsPort: server.port, keySource: keys.source, watchedReaders: readers }, 'server worker running');
           await worker.run();
+          log.info('server worker stopped');
         } finally {
+          await stopChecks();
+          await server.close();
+          await clientConnection.close();
           await connection.close();
         }
       });
@@ -169,6 +240,9 @@ export function registerWorkflowCommands(program: Command): void {
     .action(async (opts: { readerId: string; reader?: string; tty?: string }) => {
       if (!opts.reader && !opts.tty) throw new InvalidArgumentError('give --reader NAME (PC/SC) or --tty PATH (ACR30S)');
       const e = endpoints();
+      const port = metricsPort(process.env.PURSEFLOW_METRICS_PORT, READER_AGENT_METRICS_PORT);
+      const log = createLog({ bindings: { process: 'reader-agent', readerId: opts.readerId } });
+      const sdkMetricsUrl = await installWorkerRuntime(log);
       let pcsc: PcscService | undefined;
       let reader: SlotReader;
       if (opts.reader) {
@@ -177,8 +251,10 @@ export function registerWorkflowCommands(program: Command): void {
       } else {
         reader = await Acr30Reader.open({ path: opts.tty! });
       }
+      const metrics = createReaderAgentMetrics(opts.readerId);
       const native = await NativeConnection.connect({ address: e.temporalAddress });
       const connection = await Connection.connect({ address: e.temporalAddress });
+      const server = await serveMetrics({ registry: metrics.registry, port, sdkMetricsUrl });
       try {
         const agent = await ReaderAgent.create({
           connection: native,
@@ -187,15 +263,23 @@ export function registerWorkflowCommands(program: Command): void {
           readerId: opts.readerId,
           reader,
           onEvent: (event) => {
-            if (event.kind === 'card_seen') out(`card ${event.csn} in reader ${opts.readerId}`);
-            if (event.kind === 'download_told') out(`told ${event.workflowId} that card ${event.csn} is here`);
-            if (event.kind === 'card_unreadable') out(`card in reader ${opts.readerId} unreadable: ${event.message}`);
+            metrics.count(event.kind);
+            if (event.kind === 'card_seen') log.info({ csn: event.csn }, 'card in reader');
+            if (event.kind === 'download_told') log.info({ csn: event.csn, workflowId: event.workflowId }, 'told a waiting download that its card is here');
+            if (event.kind === 'card_unreadable') log.warn({ reason: event.message }, 'card in reader unreadable');
           },
         });
-        onStopSignal(() => agent.shutdown());
-        out(`reader agent ${opts.readerId} on ${reader.name} (task queue reader-${opts.readerId}); Ctrl-C stops it`);
+        onStopSignal(() => {
+          log.info('stopping: finishing the card conversation in hand');
+          agent.shutdown();
+        });
+        out(`reader agent ${opts.readerId} on ${reader.name} (task queue reader-${opts.readerId}), metrics on :${server.port}/metrics; Ctrl-C stops it`);
+        log.info({ reader: reader.name, taskQueue: `reader-${opts.readerId}`, metricsPort: server.port }, 'reader agent running');
         await agent.run();
+        log.info('reader agent stopped');
       } finally {
+        metrics.up.set({ reader_id: opts.readerId }, 0);
+        await server.close();
         await connection.close();
         await native.close();
         await pcsc?.close();

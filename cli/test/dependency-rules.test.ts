@@ -65,4 +65,23 @@ describe('the dependency rules of design.md', () => {
     expect(result.output).toContain('portal-uses-client-side-and-read-only-queries');
     expect(result.output).not.toMatch(/workflows\/client\/index\.ts.*portal-uses/);
   });
+
+  it('refuse the workflows client reaching activity code, even through another module', () => {
+    const result = cruise({
+      'workflows/activities/server-activities.ts': 'export const activities = 1;\n',
+      'workflows/settlement/settlement-workflow.ts': "import { activities } from '../activities/server-activities';\nexport const wf = activities;\n",
+      'workflows/client/index.ts': "import { wf } from '../settlement/settlement-workflow';\nexport const client = wf;\n",
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('workflows-client-is-client-only');
+  });
+
+  it('accept the workflows client reading the registry through pure modules', () => {
+    const result = cruise({
+      'workflows/registry/name-based-id.ts': 'export const accountIdFor = 1;\n',
+      'workflows/client/index.ts': "import { accountIdFor } from '../registry/name-based-id';\nexport const client = accountIdFor;\n",
+    });
+    expect(result.output).toContain('no dependency violations');
+    expect(result.status).toBe(0);
+  });
 });

@@ -1,4 +1,4 @@
-import { RECORD_REJECTION_REASONS, type RejectedRecord, type SettlementResult } from '../../workflows/client';
+import { RECORD_REJECTION_REASONS, type DecidedRecord, type RejectedRecord, type SettlementResult } from '../../workflows/client';
 import type { SettlementRecordView, SettlementView } from '../ports';
 
 /**
@@ -51,4 +51,13 @@ export function refusedRecordView(record: RejectedRecord): SettlementRecordView 
     verdict: 'refused',
     reason: RECORD_REJECTION_REASONS[record.reason] ?? record.reason,
   };
+}
+
+/** A decided record (accepted or refused) as the merchant's page lists it. */
+export function decidedRecordView(record: DecidedRecord): SettlementRecordView {
+  if (record.verdict === 'rejected') {
+    if (record.reason === null) throw new Error(`portal invariant broken: refused record ${record.index} has no reason`);
+    return refusedRecordView({ ...record, reason: record.reason });
+  }
+  return { index: record.index, csn: record.csn, purse: record.purse === 2 ? 'food' : 'ecash', amountMinor: BigInt(record.amountMinor), verdict: 'accepted', reason: null };
 }

@@ -9,12 +9,17 @@ import {
   DEFAULT_SERVER_TASK_QUEUE,
   DownloadClient,
   DownloadClientError,
-  rejectedRecords,
+  customerOverview,
+  decidedRecords,
+  flaggedCards,
+  listStuckSettlements,
+  readersOf,
   settlementOutcome,
   settlementProgress,
   uploadSettlementFile,
   type CodeAnswer,
 } from '../../workflows/client';
+import { getAccountBalance } from '../../ledger/queries';
 import { PortalError } from '../errors';
 import { formatMinor } from '../money';
 import {
@@ -33,20 +38,17 @@ import {
   type WorkflowsPort,
 } from '../ports';
 import { downloadViewOf, evidenceOf, startingView, type DownloadOwner } from './download-view';
-import { finishedSettlementView, refusedRecordView, runningSettlementView, type SettlementOwner } from './settlement-view';
+import { decidedRecordView, finishedSettlementView, runningSettlementView, type SettlementOwner } from './settlement-view';
 
 /**
  * The portal's ports bound to the real parts: downloads and operator actions through
  * workflows/client's DownloadClient; who owns which download from the portal's own table.
  *
  * Settlements go through the upload store and SettlementWorkflow (the uploaded stream is written
- * to a file in `uploadDir`, never held in memory); refused records are read from the workflows'
- * tables in the same database.
- *
- * Not bound yet, because workflows/client and ledger/queries do not offer them yet (each answers
- * with a clear `workflows_unavailable` error naming what is missing, never with made-up data):
- * a customer's cards and account balances, the readers of a customer, the accepted records of a
- * settlement, and stuck settlements / flagged cards. See portal/README.md.
+ * to a file in `uploadDir`, never held in memory); their records (accepted and refused) and the
+ * cards they flagged are read from the workflows' tables in the same database. A customer's cards,
+ * accounts and readers come from the registry (workflows/client's customerOverview, readersOf),
+ * the balances of those accounts from ledger/queries.
  */
 export interface TemporalPartsOptions {
   readonly client: Client;
@@ -55,9 +57,16 @@ export interface TemporalPartsOptions {
   readonly taskQueue?: string;
   /** The upload store shared with the server worker (PURSEFLOW_UPLOAD_DIR). */
   readonly uploadDir: string;
-  /** Which reader ids belong to a customer, until the registry offers it through workflows/client. */
-  readonly readersOf?: (customerId: string) => Promise<readonly ReaderSummary[]>;
+  /** A settlement still running after this long is listed for operators (default SETTLEMENT_STUCK_AFTER_MS, 15 min). */
+  readonly settlementStuckAfterMs?: number;
 }
+
+/**
+ * What a card's purse can ever hold: the card's 4-byte balance field. The registry does not know a
+ * card's own MAXBAL (only the card does, and it refuses a load over it with `over_purse_limit`),
+ * so the portal's early check can only use this ceiling.
+ */
+const CARD_BALANCE_CEILING_MINOR = 0xffff_ffffn;
 
 interface DownloadRow {
   download_id: string;
@@ -70,8 +79,19 @@ interface DownloadRow {
   started_at: Date;
 }
 
-function notProvided(what: string): PortalError {
-  return new PortalError('workflows_unavailable', `This part of the portal is not connected yet (${what} is not offered by the workflows client); ask the operator.`);
+/**
+ * The workflows' tables are migrated by the server worker; a portal started before any worker ran
+ * finds them missing (PostgreSQL 42P01), which is not the person's fault and changes nothing.
+ */
+async function tables<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if ((err as { code?: unknown } | null)?.code === '42P01') {
+      throw new PortalError('workflows_unavailable', 'The workflows have not set up their tables in this database yet; start the server worker (purseflow worker) once, then reload.', { cause: err });
+    }
+    throw err;
+  }
 }
 
 /** Temporal not answering becomes the port's `workflows_unavailable`; anything else passes. */
@@ -106,17 +126,32 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
     await this.options.client.connection.workflowService.getSystemInfo({});
   }
 
-  async balancesOf(_customerId: string): Promise<readonly AccountBalance[]> {
-    throw notProvided('the accounts of a customer');
+  /** A customer the registry does not know (yet) has no accounts: the page shows none rather than failing. */
+  async balancesOf(customerId: string): Promise<readonly AccountBalance[]> {
+    const overview = await tables(customerOverview(this.options.db, customerId));
+    if (!overview) return [];
+    return Promise.all(
+      overview.accounts.map(async (account) => {
+        const balance = await getAccountBalance(this.options.db, account.accountId);
+        // Reserved = what downloads in progress hold: outgoing pending, which is what available leaves out.
+        return { purse: account.purse, currency: account.currency, availableMinor: balance.available, reservedMinor: balance.posted - balance.available };
+      }),
+    );
   }
 
-  async cardsOf(_customerId: string): Promise<readonly CardSummary[]> {
-    throw notProvided('the cards of a customer');
+  async cardsOf(customerId: string): Promise<readonly CardSummary[]> {
+    const overview = await tables(customerOverview(this.options.db, customerId));
+    return (overview?.cards ?? []).map((card) => ({
+      csn: card.csn,
+      maxBalanceMinor: CARD_BALANCE_CEILING_MINOR,
+      blocked: card.blocked,
+      purses: card.purses.map((p) => ({ purse: p.purse, lastKnownMinor: p.lastKnownMinor })),
+    }));
   }
 
   async onlineReadersOf(customerId: string): Promise<readonly ReaderSummary[]> {
-    const readers = this.options.readersOf ? await this.options.readersOf(customerId) : [];
-    const online = await Promise.all(readers.map(async (r) => ((await reach(this.downloads.readerOnline(r.readerId))) ? r : null)));
+    const readers = await tables(readersOf(this.options.db, customerId));
+    const online = await Promise.all(readers.map(async (r) => ((await reach(this.downloads.readerOnline(r.readerId))) ? { readerId: r.readerId, label: `Reader ${r.readerId}` } : null)));
     return online.filter((r): r is ReaderSummary => r !== null);
   }
 
@@ -130,6 +165,8 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
         amount: formatMinor(request.amountMinor),
         mode: request.mode,
         readerId: request.readerId ?? undefined,
+        // The workflow itself refuses a card of anyone else (card_not_yours), whatever the page checked.
+        customerId: request.customerId,
         }),
       );
     } catch (err) {
@@ -264,13 +301,12 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
   }
 
   async settlementRecords(settlementId: string, filter: { verdict?: 'accepted' | 'refused'; offset: number; limit: number }): Promise<readonly SettlementRecordView[]> {
-    if (filter.verdict !== 'refused') throw notProvided('the accepted records of a settlement');
     const view = await this.settlement(settlementId);
     if (!view || view.state !== 'settled') return [];
-    // Records are paged by index in the workflows' store; an offset page reads up to its end.
     const batchKey = settlementId.replace(/^settlement-/, '');
-    const rows = await rejectedRecords(this.options.db, batchKey, { limit: filter.offset + filter.limit });
-    return rows.slice(filter.offset).map(refusedRecordView);
+    const verdict = filter.verdict === undefined ? undefined : filter.verdict === 'accepted' ? 'accepted' : 'rejected';
+    const rows = await tables(decidedRecords(this.options.db, batchKey, { verdict, offset: filter.offset, limit: filter.limit }));
+    return rows.map(decidedRecordView);
   }
 
   async settlementsOf(merchantId: string): Promise<readonly SettlementView[]> {
@@ -280,15 +316,42 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
   }
 
   async needsAttention(): Promise<readonly AttentionItem[]> {
-    const stuck = await reach(this.downloads.listStuck({ limit: 200 }));
-    return stuck.map((s) => ({
+    const [stuck, settlements, flagged] = await Promise.all([
+      reach(this.downloads.listStuck({ limit: 200 })),
+      reach(listStuckSettlements(this.options.client, { runningLongerThanMs: this.options.settlementStuckAfterMs, limit: 100 })),
+      tables(flaggedCards(this.options.db, { limit: 100 })),
+    ]);
+    // Settlements and flagged cards have no operator update in SettlementWorkflow yet: they are
+    // listed with their evidence and the link to the workflow, and offer no action.
+    const settlementItems: AttentionItem[] = settlements.map((s) => ({
+      workflowId: s.workflowId,
+      kind: 'settlement_stuck',
+      summary: `settlement ${s.workflowId.replace(/^settlement-/, '')} still ${s.phase.replace(/_/g, ' ')}`,
+      since: s.startTime,
+      evidence: [s.merchantId ? `merchant ${s.merchantId}` : null, 'is the server worker running? (purseflow worker)'].filter((e): e is string => e !== null),
+      actions: [],
+    }));
+    const flaggedItems: AttentionItem[] = flagged.map((f) => ({
+      // The settlement that flagged it last: its workflow and verdicts are the evidence.
+      workflowId: `settlement-${f.batchKeys[f.batchKeys.length - 1]}`,
+      kind: 'card_flagged',
+      summary: `card ${f.csn} spent more than was loaded onto its ${f.purse === 2 ? 'Food Voucher' : 'e-Cash'} purse`,
+      since: f.firstFlaggedAt,
+      evidence: [
+        `${f.records} purchase${f.records === 1 ? '' : 's'} held back, ${formatMinor(BigInt(f.heldBackMinor))} in all`,
+        `from settlement${f.batchKeys.length === 1 ? '' : 's'} ${f.batchKeys.join(', ')}`,
+        'a cloned or tampered card? block it with purseflow cards block',
+      ],
+      actions: [],
+    }));
+    return [...stuck.map((s): AttentionItem => ({
       workflowId: s.workflowId,
       kind: s.phase === 'locked' ? 'code_entry_locked' : 'download_stuck',
       summary: `${s.amountMinor !== undefined ? formatMinor(BigInt(s.amountMinor)) : '?'} to card ${s.csn ?? '?'} (${s.phase.replace(/_/g, ' ')})`,
       since: s.startTime,
       evidence: [s.customerId ? `customer ${s.customerId}` : null, s.readerId ? `reader ${s.readerId}` : null].filter((e): e is string => e !== null),
       actions: s.phase === 'locked' ? ['unlock', 'resolve', 'void'] : ['retry', 'resolve', 'void'],
-    }));
+    })), ...settlementItems, ...flaggedItems];
   }
 
   async operatorAction(workflowId: string, action: OperatorAction, evidence: string, operator: string, updateId: string): Promise<string> {

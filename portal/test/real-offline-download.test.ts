@@ -3,17 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser } from 'playwright-core';
-import { EcomPocket, PURSE, SimulatedCard } from '../../card-driver';
+import { Worker } from '@temporalio/worker';
+import { EcomPocket, inMemoryChannel, parseSamId, parseTransferCardId, performOnlineLoad, PURSE, runMerchant, SimulatedCard } from '../../card-driver';
 import { getAccountBalance } from '../../ledger/queries';
-import { customerWithCard, startHarness as startWorkflowsHarness, type Harness as WorkflowsHarness } from '../../workflows/test/harness';
-import { addUser, migratePortal, startPortal, TemporalParts, type AccountBalance, type CardSummary, type RunningPortal } from '../index';
+import { migrateSettlement } from '../../workflows';
+import { readerTaskQueue, uploadSettlementFile } from '../../workflows/client';
+import { customerWithCard, startHarness as startWorkflowsHarness, uniqueId, type Harness as WorkflowsHarness } from '../../workflows/test/harness';
+import { addUser, migratePortal, startPortal, TemporalParts, type RunningPortal } from '../index';
+import { Agent } from './support/harness';
 
 /**
- * The portal on the real parts: Temporal's dev server with the real server worker running
- * DownloadWorkflow, PostgreSQL with the ledger and the registry, and card-driver's simulated eCom
- * Pocket holding the card. The customer's cards and balances come from the registry and
- * ledger/queries directly here, because workflows/client does not offer them yet (README, "What
- * is not bound yet"); everything else goes through TemporalParts as in production.
+ * The portal on the real parts, bound through TemporalParts exactly as in production: Temporal's
+ * dev server with the real server worker running DownloadWorkflow and SettlementWorkflow,
+ * PostgreSQL with the ledger, the registry and settlement's tables, card-driver's simulated eCom
+ * Pocket holding the card and its merchant simulator writing the `.estb` files.
  */
 jest.setTimeout(90_000);
 
@@ -24,30 +27,10 @@ const PASSWORD = 'a long enough password';
 
 beforeAll(async () => {
   wf = await startWorkflowsHarness('portal_real');
+  await migrateSettlement(wf.db.db);
   await migratePortal(wf.db.db);
-  const temporal = new TemporalParts({ client: wf.client, db: wf.db.db, taskQueue: wf.taskQueue, uploadDir: join(tmpdir(), `purseflow-portal-${randomBytes(4).toString('hex')}`) });
-  const registry = wf.registry;
-  const parts = Object.assign(Object.create(temporal) as TemporalParts, {
-    async cardsOf(customerId: string): Promise<readonly CardSummary[]> {
-      return (await registry.cardsOf(customerId)).map((card) => ({
-        csn: card.csn,
-        maxBalanceMinor: 0xffff_ffffn,
-        blocked: card.status === 'blocked',
-        purses: [
-          { purse: 'ecash' as const, lastKnownMinor: card.purses.ecash.shadowMinor },
-          { purse: 'food' as const, lastKnownMinor: card.purses.food.shadowMinor },
-        ],
-      }));
-    },
-    async balancesOf(customerId: string): Promise<readonly AccountBalance[]> {
-      const customer = await registry.customer(customerId);
-      const [cash, food] = await Promise.all([getAccountBalance(wf.db.db, customer.cashAccountId), getAccountBalance(wf.db.db, customer.foodAccountId)]);
-      return [
-        { purse: 'ecash', currency: 'EUR', availableMinor: cash.available, reservedMinor: cash.posted - cash.available },
-        { purse: 'food', currency: 'EUR', availableMinor: food.available, reservedMinor: food.posted - food.available },
-      ];
-    },
-  });
+  // Every running settlement counts as stuck here, so that one left without a worker shows at once.
+  const parts = new TemporalParts({ client: wf.client, db: wf.db.db, taskQueue: wf.taskQueue, uploadDir: join(tmpdir(), `purseflow-portal-${randomBytes(4).toString('hex')}`), settlementStuckAfterMs: 0 });
   portal = await startPortal({ db: wf.db.db, workflows: parts, ledger: parts, sessionKey: randomBytes(32), logger: false, watchIntervalMs: 200 });
 });
 
@@ -57,11 +40,22 @@ afterAll(async () => {
   await wf?.close();
 });
 
-async function customer(): Promise<{ csn: string; pocket: EcomPocket; email: string; customerId: string }> {
+async function customer(): Promise<{ csn: string; card: SimulatedCard; pocket: EcomPocket; email: string; customerId: string }> {
   const { customerId, csn } = await customerWithCard(wf, { cash: '200.00' });
   const email = `${customerId}@example.com`;
   await addUser(wf.db.db, { email, role: 'customer', password: PASSWORD, linkedId: customerId });
-  return { csn, customerId, email, pocket: new EcomPocket(SimulatedCard.issue(wf.keys, csn)) };
+  const card = SimulatedCard.issue(wf.keys, csn);
+  return { csn, customerId, email, card, pocket: new EcomPocket(card) };
+}
+
+/** An offline download run to its end through workflows/client, as a customer at home would. */
+async function loadByPocket(csn: string, pocket: EcomPocket, amount: string, amountMinor: bigint): Promise<void> {
+  const requestId = uniqueId('load');
+  await wf.downloads.start({ requestId, csn, purse: 'ecash', amount, mode: 'offline' });
+  for (let i = 0; i < 50 && (await wf.downloads.state(requestId)).phase !== 'awaiting_request_code'; i++) await new Promise((r) => setTimeout(r, 100));
+  const authorization = await wf.downloads.submitRequestCode(requestId, pocket.requestCode(PURSE.ecash, amountMinor));
+  await wf.downloads.submitConfirmationCode(requestId, pocket.enterAuthorizationCode(authorization.authorizationCode!));
+  expect(await wf.downloads.result(requestId)).toMatchObject({ outcome: 'posted' });
 }
 
 test('an offline download through the JSON API posts on the Pocket\u2019s confirmation code and moves the money', async () => {
@@ -165,4 +159,115 @@ test('in Chromium: sign in, start an offline download, type the Pocket\u2019s co
   await page.getByRole('button', { name: 'Send confirmation code' }).click();
   await page.getByText('Done: the money is on your card.').waitFor();
   expect(pocket.balances().ecash).toBe(2500n);
+});
+
+test("the customer page shows the registry's cards and balances, and only the customer's own readers that are online", async () => {
+  const { csn, pocket, email, customerId } = await customer();
+  const other = await customer();
+  await loadByPocket(csn, pocket, '45.00', 4500n);
+  const tag = randomBytes(4).toString('hex');
+  const [mine, mineOffline, theirs] = [`desk-${tag}`, `drawer-${tag}`, `their-${tag}`];
+  await wf.registry.assignReader({ readerId: mine, customerId });
+  await wf.registry.assignReader({ readerId: mineOffline, customerId });
+  await wf.registry.assignReader({ readerId: theirs, customerId: other.customerId });
+  // Reader agents as far as Temporal can tell: something polls their task queues.
+  const agents = await Promise.all(
+    [mine, theirs].map((readerId) => Worker.create({ connection: wf.nativeConnection, taskQueue: readerTaskQueue(readerId), activities: { readerIdle: async () => undefined } })),
+  );
+  const running = agents.map((agent) => agent.run());
+  try {
+    const ann = await Agent.signedIn(portal.app, email, PASSWORD);
+    let overview = (await ann.get('/api/v1/customer/overview')).json();
+    for (let i = 0; i < 50 && overview.readers.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      overview = (await ann.get('/api/v1/customer/overview')).json();
+    }
+    expect(overview.readers).toEqual([{ readerId: mine, label: `Reader ${mine}` }]);
+    expect(overview.cards).toEqual([
+      { csn, blocked: false, maxBalance: '42949672.95', purses: [{ purse: 'ecash', lastKnown: '45.00' }, { purse: 'food', lastKnown: '0.00' }] },
+    ]);
+    expect(overview.balances).toEqual([
+      { purse: 'ecash', currency: 'INR', available: '155.00', reserved: '0.00' },
+      { purse: 'food', currency: 'INR', available: '0.00', reserved: '0.00' },
+    ]);
+    const page = (await ann.get('/customer')).body;
+    expect(page).toContain(csn);
+    expect(page).toContain(`Reader ${mine}`);
+    expect(page).not.toContain(theirs);
+    expect(page).not.toContain(other.csn);
+  } finally {
+    agents.forEach((agent) => agent.shutdown());
+    await Promise.all(running);
+  }
+});
+
+test('a merchant pages through the accepted and refused records of a real settlement, and the operator sees the card it flagged and a settlement left running', async () => {
+  const tag = randomBytes(5).toString('hex').toUpperCase();
+  const shop = { id: `shop-${tag}`, sam: parseSamId(`5341${tag}01`), transferCard: parseTransferCardId(`5443${tag}01`) };
+  await wf.registry.enrolMerchant({ id: shop.id, name: 'Corner shop', foodEligible: true });
+  await wf.registry.addSam({ samId: shop.sam, merchantId: shop.id });
+  await wf.registry.addTransferCard({ transferCardId: shop.transferCard, merchantId: shop.id });
+  const shopEmail = `${shop.id.toLowerCase()}@example.com`;
+  await addUser(wf.db.db, { email: shopEmail, role: 'merchant', password: PASSWORD, linkedId: shop.id });
+  const operatorEmail = `ops-${tag.toLowerCase()}@example.com`;
+  await addUser(wf.db.db, { email: operatorEmail, role: 'operator', password: PASSWORD });
+
+  // A card loaded through a download pays for 3 purchases, one with a tampered card MAC.
+  const ann = await customer();
+  await loadByPocket(ann.csn, ann.pocket, '50.00', 5000n);
+  const clean = runMerchant(wf.keys, [ann.card], { samId: shop.sam, transferCardId: shop.transferCard, amount: 5_00n, purchases: 3, firstSamSeq: 1, batchSeq: 1, faults: { tamperPurchaseMacs: 1 } });
+  // A card that holds money the server never loaded (a clone?): its purchase is held back and the card flagged.
+  const clone = await customer();
+  await performOnlineLoad(inMemoryChannel(clone.card), wf.keys, { purse: PURSE.ecash, amount: 30_00n, csn: clone.card.csn });
+  const flagged = runMerchant(wf.keys, [clone.card], { samId: shop.sam, transferCardId: shop.transferCard, amount: 10_00n, purchases: 1, firstSamSeq: 10, batchSeq: 2 });
+
+  const merchant = await Agent.signedIn(portal.app, shopEmail, PASSWORD);
+  const settleAndWait = async (name: string, file: Buffer): Promise<string> => {
+    const { settlementId } = (await merchant.upload('/api/v1/settlements', name, file)).json();
+    for (let i = 0; i < 100; i++) {
+      const view = (await merchant.get(`/api/v1/settlements/${settlementId}`)).json();
+      if (view.state === 'settled') return settlementId;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`settlement ${settlementId} did not finish`);
+  };
+  const settlementId = await settleAndWait('clean.estb', clean.file);
+  await settleAndWait('clone.estb', flagged.file);
+
+  const records = (query: string) => merchant.get(`/api/v1/settlements/${settlementId}/records?${query}`).then((r) => r.json());
+  const firstAccepted = await records('verdict=accepted&offset=0&limit=1');
+  const nextAccepted = await records('verdict=accepted&offset=1&limit=1');
+  expect([firstAccepted.records.length, firstAccepted.hasMore, nextAccepted.records.length, nextAccepted.hasMore]).toEqual([1, true, 1, false]);
+  expect(firstAccepted.records[0]).toMatchObject({ csn: ann.csn, purse: 'ecash', amount: '5.00', verdict: 'accepted', reason: null });
+  const refused = await records('verdict=refused');
+  expect(refused.records).toEqual([expect.objectContaining({ verdict: 'refused', reason: expect.any(String) })]);
+  const all = await records('');
+  expect(all.records.map((r: { index: number }) => r.index)).toEqual([0, 1, 2]);
+  const page = (await merchant.get(`/merchant/settlements/${settlementId}?verdict=accepted`)).body;
+  expect(page).toContain(ann.csn.replace(/(\d{4})(?=\d)/g, '$1 '));
+  expect(page).toContain('<td>accepted</td>');
+
+  // A settlement that no worker picks up stays running.
+  const orphanFile = runMerchant(wf.keys, [ann.card], { samId: shop.sam, transferCardId: shop.transferCard, amount: 1_00n, purchases: 1, firstSamSeq: 20, batchSeq: 3 }).file;
+  const orphanPath = join(tmpdir(), `orphan-${tag}.estb`);
+  await import('node:fs/promises').then((fs) => fs.writeFile(orphanPath, orphanFile));
+  const orphan = await uploadSettlementFile(wf.client, { merchantId: shop.id, file: orphanPath, uploadDir: join(tmpdir(), `purseflow-orphans-${tag}`), taskQueue: `no-worker-${tag}` });
+  try {
+    const ops = await Agent.signedIn(portal.app, operatorEmail, PASSWORD);
+    type Item = { workflowId: string; kind: string; summary: string; evidence: string[]; actions: string[] };
+    let items: Item[] = [];
+    for (let i = 0; i < 50; i++) {
+      items = (await ops.get('/api/v1/attention')).json().items;
+      if (items.some((item) => item.workflowId === orphan.workflowId)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(items).toContainEqual(expect.objectContaining({ kind: 'card_flagged', summary: expect.stringContaining(clone.csn), evidence: expect.arrayContaining(['1 purchase held back, 10.00 in all']), actions: [] }));
+    expect(items).toContainEqual(expect.objectContaining({ workflowId: orphan.workflowId, kind: 'settlement_stuck', actions: [] }));
+    const operatorPage = (await ops.get('/operator')).body;
+    expect(operatorPage).toContain('Card flagged by settlement');
+    expect(operatorPage).toContain(clone.csn);
+    expect(operatorPage).toContain('Settlement waiting too long');
+  } finally {
+    await orphan.handle.terminate('test done: nobody was meant to settle it');
+  }
 });

@@ -7,6 +7,8 @@ import { buildPortal, migratePortal, TemporalParts } from '../index';
 import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
 import { temporalAddress } from '../../test-support/temporal';
 import { estbFile } from './support/harness';
+import { migrateLedger } from '../../ledger';
+import { migrateRegistry, migrateSettlement } from '../../workflows';
 
 /**
  * The binding to the real Temporal (dev server of `purseflow services up`). No worker runs here:
@@ -19,6 +21,9 @@ let parts: TemporalParts;
 let client: Client;
 beforeAll(async () => {
   database = await createTestDatabase('portal_temporal');
+  await migrateLedger(database.db);
+  await migrateRegistry(database.db);
+  await migrateSettlement(database.db);
   await migratePortal(database.db);
   connection = await Connection.connect({ address: temporalAddress() });
   client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
@@ -57,9 +62,22 @@ test('a download the portal did not start is unknown to it', async () => {
   expect(await parts.download('download-not-started-here')).toBeNull();
 });
 
-test('what workflows/client does not offer yet answers with a clear error, not with data', async () => {
-  await expect(parts.cardsOf('cust-7')).rejects.toMatchObject({ code: 'workflows_unavailable' });
-  await expect(parts.balancesOf('cust-7')).rejects.toMatchObject({ code: 'workflows_unavailable' });
+test('a customer the registry does not know has no cards, no accounts and no readers', async () => {
+  expect(await parts.cardsOf('cust-7')).toEqual([]);
+  expect(await parts.balancesOf('cust-7')).toEqual([]);
+  expect(await parts.onlineReadersOf('cust-7')).toEqual([]);
+});
+
+test("before the workflows' tables exist (no worker ran yet) the customer's data answers workflows_unavailable, not a crash", async () => {
+  const bare = await createTestDatabase('portal_bare');
+  try {
+    const early = new TemporalParts({ client, db: bare.db, uploadDir: join(tmpdir(), `purseflow-portal-uploads-${randomUUID()}`) });
+    await expect(early.cardsOf('cust-7')).rejects.toMatchObject({ code: 'workflows_unavailable', message: expect.stringContaining('start the server worker') });
+    await expect(early.balancesOf('cust-7')).rejects.toMatchObject({ code: 'workflows_unavailable' });
+    await expect(early.onlineReadersOf('cust-7')).rejects.toMatchObject({ code: 'workflows_unavailable' });
+  } finally {
+    await bare.drop();
+  }
 });
 
 test('with no worker to answer, a download query gives up within its deadline and says so', async () => {
@@ -86,7 +104,8 @@ describe('settlement uploads through the upload store', () => {
     await client.workflow.getHandle(first.settlementId).terminate('portal test cleanup');
   }, 20_000);
 
-  test('only refused records can be listed yet; asking for accepted ones says what is missing', async () => {
-    await expect(parts.settlementRecords('settlement-x', { verdict: 'accepted', offset: 0, limit: 10 })).rejects.toMatchObject({ code: 'workflows_unavailable' });
+  test('a settlement the portal did not take has no records to list, accepted or refused', async () => {
+    expect(await parts.settlementRecords('settlement-x', { verdict: 'accepted', offset: 0, limit: 10 })).toEqual([]);
+    expect(await parts.settlementRecords('settlement-x', { offset: 0, limit: 10 })).toEqual([]);
   });
 });

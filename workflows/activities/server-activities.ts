@@ -54,7 +54,7 @@ export function createServerActivities(deps: ServerActivityDeps) {
 
   return {
     /** Is the card ours and usable, and can its owner afford the load? Draws RH for the online load. */
-    async checkCardForDownload(input: { csn: string; purse: PurseName; amountMinor: string }): Promise<CardCheck> {
+    async checkCardForDownload(input: { csn: string; purse: PurseName; amountMinor: string; customerId?: string }): Promise<CardCheck> {
       let facts;
       try {
         facts = await registry.cardForDownload(input.csn, input.purse);
@@ -63,6 +63,10 @@ export function createServerActivities(deps: ServerActivityDeps) {
           throw refusal('card_unknown', `Card ${input.csn} is not registered to any customer; register it first (purseflow cards issue) or check the number.`);
         }
         throw err;
+      }
+      // Before anything else about the card: another customer's card tells nothing of its state or funds.
+      if (input.customerId !== undefined && facts.customer.id !== input.customerId) {
+        throw refusal('card_not_yours', `Card ${input.csn} is not registered to you; nothing was reserved. Check the card number, or ask support to register the card to you.`);
       }
       if (facts.card.status === 'blocked') {
         throw refusal('card_blocked', `Card ${input.csn} is blocked (${facts.card.blockedReason}); nothing can be loaded onto it. The customer should contact support.`);

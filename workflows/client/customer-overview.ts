@@ -9,7 +9,7 @@ import type { PurseName } from '../registry/purse';
 
 const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-export type CustomerReadErrorCode = 'customer_id_invalid';
+export type CustomerReadErrorCode = 'customer_id_invalid' | 'registry_inconsistent';
 
 export class CustomerReadError extends Error {
   override readonly name = 'CustomerReadError';
@@ -78,7 +78,7 @@ export async function customerOverview(db: Knex, customerId: string): Promise<Cu
   const owner = `customer:${id}`;
   // The stored ids are the name-based ones; a difference means the registry was edited by hand.
   if (customer.cash_account_id !== accountIdFor('customer_cash', owner) || customer.food_account_id !== accountIdFor('customer_food', owner)) {
-    throw new Error(`registry invariant broken: customer ${id}'s account ids are not the name-based ids of accountIdFor`);
+    throw new CustomerReadError('registry_inconsistent', `Customer ${id}'s account ids in the registry are not the name-based ids of accountIdFor; the registry was edited by hand. Re-enrol the customer (idempotent) or report it.`);
   }
   const rows: { csn: string; status: 'active' | 'blocked'; blocked_reason: string | null; purse: PurseName | null; loaded_minor: string | null; spent_minor: string | null }[] = await db('registry_cards as c')
     .leftJoin('registry_card_purses as p', 'p.csn', 'c.csn')

@@ -11,6 +11,7 @@ import { temporal } from '@temporalio/proto';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { parseMoney } from '../registry/money';
 import {
+  CUSTOMER_ID_PATTERN,
   DOWNLOAD_KIND,
   READER_ID_PATTERN,
   REQUEST_ID_PATTERN,
@@ -61,6 +62,8 @@ export interface StartDownloadRequest {
   amount: string;
   mode: DownloadMode;
   readerId?: string;
+  /** The customer asking: the workflow refuses a card of anyone else (`card_not_yours`, nothing reserved). */
+  customerId?: string;
   timing?: Partial<DownloadTiming>;
 }
 
@@ -166,7 +169,7 @@ export class DownloadClient {
     const clauses = [`PurseflowKind = '${DOWNLOAD_KIND}'`, `ExecutionStatus = 'Running'`, `PurseflowState IN (${STUCK_PHASES.map((p) => `'${p}'`).join(', ')})`];
     if (filter.csn) clauses.push(`CardSerial = '${digitsOnly(filter.csn)}'`);
     if (filter.customerId) {
-      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(filter.customerId)) throw new DownloadClientError('request_invalid', 'A customer id is letters, digits, _ . -');
+      if (!CUSTOMER_ID_PATTERN.test(filter.customerId)) throw new DownloadClientError('request_invalid', 'A customer id is letters, digits, _ . -');
       clauses.push(`CustomerId = '${filter.customerId}'`);
     }
     const out: StuckDownload[] = [];
@@ -240,6 +243,9 @@ export function toInput(request: StartDownloadRequest): DownloadInput {
   } catch (err) {
     throw new DownloadClientError('request_invalid', err instanceof Error ? err.message : String(err));
   }
+  if (request.customerId !== undefined && (typeof request.customerId !== 'string' || !CUSTOMER_ID_PATTERN.test(request.customerId))) {
+    throw new DownloadClientError('request_invalid', 'A customer id is 1-64 letters, digits, _ . - (the customer of the signed-in user).');
+  }
   if (amountMinor > 0xffffffffn) throw new DownloadClientError('request_invalid', 'A card takes at most 42949672.95 in one load.');
   return {
     requestId: request.requestId,
@@ -248,6 +254,7 @@ export function toInput(request: StartDownloadRequest): DownloadInput {
     amountMinor: amountMinor.toString(),
     mode: request.mode,
     readerId: request.mode === 'connected' ? request.readerId : undefined,
+    ...(request.customerId !== undefined ? { customerId: request.customerId } : {}),
     timing: request.timing,
   };
 }

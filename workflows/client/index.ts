@@ -21,7 +21,16 @@ export {
   type PurseName,
 } from '../download/download-contract';
 export { formatMoney, parseMoney } from '../registry/money';
-export { uploadSettlementFile, settlementOutcome, settlementProgress, type SettlementUploadOptions, type StartedSettlement } from '../settlement/settlement-client';
+export {
+  uploadSettlementFile,
+  settlementOutcome,
+  settlementProgress,
+  listStuckSettlements,
+  SETTLEMENT_STUCK_AFTER_MS,
+  type SettlementUploadOptions,
+  type StartedSettlement,
+  type StuckSettlement,
+} from '../settlement/settlement-client';
 export { settlementWorkflowId, batchKeyOf, type BatchIdentity } from '../settlement/batch-identity';
 export {
   RESULT_REJECTIONS_LIMIT,
@@ -33,7 +42,29 @@ export {
   type PurseAmounts,
 } from '../settlement/settlement-types';
 export { RECORD_REJECTION_REASONS, FILE_REJECTION_REASONS, type RecordRejectionReason, type FileRejectionReason } from '../settlement/rejection-reasons';
-export { rejectedRecords, type RejectedRecord } from '../settlement/settlement-store';
+// Read-only queries over settlement's tables (database code, but nothing of a worker or activity).
+export {
+  rejectedRecords,
+  acceptedRecords,
+  decidedRecords,
+  flaggedCards,
+  type RejectedRecord,
+  type AcceptedRecord,
+  type DecidedRecord,
+  type FlaggedCard,
+} from '../settlement/settlement-store';
+export {
+  customerOverview,
+  readersOf,
+  CustomerReadError,
+  type CustomerReadErrorCode,
+  type CustomerOverview,
+  type CustomerAccount,
+  type CardOverview,
+  type CardPurseOverview,
+  type CustomerReader,
+} from './customer-overview';
+export { accountIdFor } from '../registry/name-based-id';
 export { startVoucherIssuance, voucherProgress, voucherIssuanceOutcome, voucherWorkflowId, type VoucherIssueOptions } from '../vouchers/voucher-client';
 export {
   VOUCHER_ROW_REJECTIONS,

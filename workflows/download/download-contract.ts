@@ -40,6 +40,11 @@ export interface DownloadInput {
   mode: DownloadMode;
   /** Connected mode: the reader holding the card (task queue `reader-<readerId>`). */
   readerId?: string;
+  /**
+   * The customer asking (the portal's signed-in customer). When set, a card registered to anyone
+   * else is refused with `card_not_yours` before anything about it (funds, owner) is looked at.
+   */
+  customerId?: string;
   timing?: Partial<DownloadTiming>;
 }
 
@@ -71,6 +76,7 @@ export const STUCK_PHASES: readonly DownloadPhase[] = ['awaiting_card', 'awaitin
 export type DownloadFailureCode =
   | 'card_unknown'
   | 'card_blocked'
+  | 'card_not_yours'
   | 'card_not_genuine'
   | 'wrong_card'
   | 'insufficient_funds'
@@ -188,3 +194,5 @@ export function readerTaskQueue(readerId: string): string {
 
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 export const READER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** The registry's customer ids. */
+export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

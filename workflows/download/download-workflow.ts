@@ -28,6 +28,7 @@ import { CONFIRMATION_CODE_LENGTH, REQUEST_CODE_LENGTH, codeShapeProblem, luhnVa
 import {
   DEFAULT_TIMING,
   DOWNLOAD_KIND,
+  CUSTOMER_ID_PATTERN,
   READER_ID_PATTERN,
   REQUEST_ID_PATTERN,
   SEARCH_ATTRIBUTE,
@@ -60,6 +61,7 @@ const FINAL_PHASES: readonly DownloadPhase[] = ['posted', 'voided', 'failed'];
 const REFUSALS: readonly DownloadFailureCode[] = [
   'card_unknown',
   'card_blocked',
+  'card_not_yours',
   'card_not_genuine',
   'wrong_card',
   'insufficient_funds',
@@ -99,6 +101,7 @@ function validateInput(input: DownloadInput): void {
   }
   if (input?.mode !== 'connected' && input?.mode !== 'offline') problems.push('mode must be connected or offline');
   if (input?.mode === 'connected' && (typeof input.readerId !== 'string' || !READER_ID_PATTERN.test(input.readerId))) problems.push('a connected download needs a readerId');
+  if (input?.customerId !== undefined && (typeof input.customerId !== 'string' || !CUSTOMER_ID_PATTERN.test(input.customerId))) problems.push('customerId must be 1-64 letters, digits, _ . -');
   if (problems.length > 0) {
     throw ApplicationFailure.create({ type: 'input_invalid', nonRetryable: true, message: `This download request is malformed: ${problems.join('; ')}. Fix the request and start it again.` });
   }
@@ -402,7 +405,8 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
 
   let check: CardCheck;
   try {
-    check = await checks.checkCardForDownload({ csn: input.csn, purse: input.purse, amountMinor: input.amountMinor });
+    // The asking customer travels only when given, so histories recorded before it replay unchanged.
+    check = await checks.checkCardForDownload({ csn: input.csn, purse: input.purse, amountMinor: input.amountMinor, ...(input.customerId !== undefined ? { customerId: input.customerId } : {}) });
   } catch (err) {
     refuseFrom(err);
   }

@@ -79,5 +79,8 @@ export function createWorkerMetrics(sources: WorkerMetricSources = {}): WorkerMe
     help: 'When the ledger invariant check last finished (Unix seconds).',
     registers: [registry],
   });
+  // Series that exist from the start, so that rates and dashboards read 0 rather than "no data".
+  for (const counter of [downloads, settlements]) for (const outcome of ['started', 'completed'] as const) counter.inc({ outcome, reason: NO_REASON }, 0);
+  ledgerPostings.inc({ result: 'ok' }, 0);
   return { registry, downloads, settlements, ledgerPostings, oldestPendingReservationAge, readerAgentUp, invariantViolations, invariantLastCheck };
 }

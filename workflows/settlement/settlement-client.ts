@@ -9,8 +9,16 @@ import { ApplicationFailure, defineSearchAttributeKey } from '@temporalio/common
 import { settlementWorkflowId } from './batch-identity';
 import { SettlementError } from './settlement-error';
 import { FILE_REJECTED_FAILURE, settlementProgressQuery, type RejectedFile, type SettlementInput, type SettlementResult, type StoredUpload } from './settlement-types';
-import type { SettlementWorkflow } from './settlement-workflow';
 import { storeUpload } from './upload-store';
+
+/**
+ * SettlementWorkflow's signature, declared here rather than imported from settlement-workflow.ts:
+ * that module's imports reach the activities and card-driver's transports, which must never become
+ * reachable from the client side (.dependency-cruiser.cjs, workflows-client-is-client-only).
+ * settlement-workflow.ts checks that it satisfies this type.
+ */
+export type SettlementWorkflowType = (input: SettlementInput) => Promise<SettlementResult>;
+type SettlementWorkflow = SettlementWorkflowType;
 
 export interface SettlementUploadOptions {
   readonly merchantId: string;
@@ -34,7 +42,7 @@ export interface StartedSettlement {
   readonly started: boolean;
   /** The run this upload started (continued-as-new runs follow it); absent when it found an earlier upload. */
   readonly firstExecutionRunId?: string;
-  readonly handle: WorkflowHandle<typeof SettlementWorkflow>;
+  readonly handle: WorkflowHandle<SettlementWorkflow>;
 }
 
 // Only what names the workflow is read here (spec 4.5: "ESTB", version, Transfer card id, batch
@@ -76,7 +84,7 @@ export async function uploadSettlementFile(client: Client, options: SettlementUp
   };
   const workflowId = settlementWorkflowId(header);
   try {
-    const handle = await client.workflow.start<typeof SettlementWorkflow>('SettlementWorkflow', {
+    const handle = await client.workflow.start<SettlementWorkflow>('SettlementWorkflow', {
       workflowId,
       taskQueue: options.taskQueue,
       args: [input],
@@ -96,7 +104,7 @@ export async function uploadSettlementFile(client: Client, options: SettlementUp
     return { workflowId, started: true, firstExecutionRunId: handle.firstExecutionRunId, handle };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    const handle = client.workflow.getHandle<typeof SettlementWorkflow>(workflowId);
+    const handle = client.workflow.getHandle<SettlementWorkflow>(workflowId);
     // The batch belongs to whoever uploaded it first: another merchant learns nothing about it.
     if ((await uploaderOf(handle)) !== options.merchantId) throw notYours(workflowId);
     return { workflowId, started: false, handle };
@@ -117,7 +125,7 @@ function notYours(workflowId: string): SettlementError {
 }
 
 /** The typed outcome of a settlement run: a whole-file rejection comes back as a value, not a throw. */
-export async function settlementOutcome(handle: WorkflowHandle<typeof SettlementWorkflow>): Promise<SettlementResult> {
+export async function settlementOutcome(handle: WorkflowHandle<SettlementWorkflow>): Promise<SettlementResult> {
   try {
     return await handle.result();
   } catch (err) {
@@ -135,7 +143,7 @@ function rejectedFileOf(err: unknown): RejectedFile | undefined {
   return details as RejectedFile;
 }
 
-export function settlementProgress(handle: WorkflowHandle<typeof SettlementWorkflow>) {
+export function settlementProgress(handle: WorkflowHandle<SettlementWorkflow>) {
   return handle.query(settlementProgressQuery);
 }
 

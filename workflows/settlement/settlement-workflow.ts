@@ -23,6 +23,7 @@ import {
   type SettlementResult,
 } from './settlement-types';
 import { batchKeyOf } from './batch-identity';
+import type { SettlementWorkflowType } from './settlement-client';
 
 const PURSEFLOW_KIND = defineSearchAttributeKey('PurseflowKind', 'KEYWORD');
 const PURSEFLOW_STATE = defineSearchAttributeKey('PurseflowState', 'KEYWORD');
@@ -49,7 +50,7 @@ const fileActivities = proxyActivities<SettlementActivities>({
 // worker within seconds instead of after the start-to-close time-out.
 const chunkActivities = proxyActivities<SettlementActivities>({
   startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '20 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['SettlementError'] },
 });
 
@@ -156,3 +157,7 @@ export async function SettlementWorkflow(input: SettlementInput): Promise<Settle
   enter('settled');
   return result;
 }
+
+// The client side declares this signature without importing this module (settlement-client.ts);
+// this line fails to compile the day the two drift apart.
+export const settlementWorkflowSignature: SettlementWorkflowType = SettlementWorkflow;

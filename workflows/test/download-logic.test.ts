@@ -126,6 +126,11 @@ describe("the client's request checks", () => {
     expect(toInput(request)).toEqual({ requestId: 'r-1', csn: '6071000000000042', purse: 'ecash', amountMinor: '25000', mode: 'connected', readerId: 'desk-1', timing: undefined });
   });
 
+  test('the asking customer travels in the workflow input when given', () => {
+    expect(toInput({ ...request, customerId: 'ann' })).toMatchObject({ customerId: 'ann' });
+    expect(toInput(request)).not.toHaveProperty('customerId');
+  });
+
   test.each([
     ['an amount with three decimals', { amount: '1.005' }],
     ['an amount a card cannot hold', { amount: '42949672.96' }],
@@ -133,6 +138,8 @@ describe("the client's request checks", () => {
     ['a request id with spaces', { requestId: 'a b' }],
     ['an unknown purse', { purse: 'gold' }],
     ['a short card number', { csn: '6071' }],
+    ['a customer id with spaces', { customerId: 'ann smith' }],
+    ['an empty customer id', { customerId: '' }],
   ])('%s is refused', (_what, change) => {
     expect(() => toInput({ ...request, ...(change as object) })).toThrow(DownloadClientError);
   });

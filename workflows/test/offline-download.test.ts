@@ -197,6 +197,34 @@ test('concurrent downloads against one account never overdraw it', async () => {
   await expectLedgerConsistent(h);
 });
 
+test("a card registered to another customer is refused with card_not_yours, nothing reserved and nothing of the owner told", async () => {
+  const owner = await customerWithCard(h, { cash: '200.00' });
+  const asker = await customerWithCard(h, { cash: '200.00' });
+  const requestId = uniqueId('notyours');
+  await h.downloads.start({ requestId, csn: owner.csn, purse: 'ecash', amount: '10.00', mode: 'offline', customerId: asker.customerId, timing: TIMING });
+  const failure = await h.downloads.result(requestId).then(() => undefined, (err: unknown) => err);
+  expect(failure).toBeInstanceOf(WorkflowFailedError);
+  const cause = (failure as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  expect(cause).toMatchObject({ type: 'card_not_yours', nonRetryable: true });
+  expect(cause?.message).not.toContain(owner.customerId);
+  const state = await h.downloads.state(requestId);
+  expect(state).toMatchObject({ phase: 'failed', failure: { code: 'card_not_yours' } });
+  expect(state.customerId).toBeUndefined();
+  expect(state.reservationId).toBeUndefined();
+  for (const who of [owner, asker]) expect(await customerBalance(h, who.customerId, 'ecash')).toEqual({ posted: 200_00n, pending: 0n, available: 200_00n });
+  await expectLedgerConsistent(h);
+});
+
+test("the card's own customer passes the ownership check and is asked for the request code", async () => {
+  const owner = await customerWithCard(h, { cash: '200.00' });
+  const requestId = uniqueId('mine');
+  await h.downloads.start({ requestId, csn: owner.csn, purse: 'ecash', amount: '10.00', mode: 'offline', customerId: owner.customerId, timing: TIMING });
+  await phaseBecomes(requestId, 'awaiting_request_code');
+  expect((await h.downloads.state(requestId)).customerId).toBe(owner.customerId);
+  await h.downloads.handle(requestId).terminate('test done: the ownership check passed');
+});
+
 test('a download survives its server worker being stopped and replaced mid-way', async () => {
   const { customerId, pocket, requestId } = await offlineDownload('25.00');
   const { authorizationCode } = await h.downloads.submitRequestCode(requestId, pocket.requestCode(PURSE.ecash, 2500n));

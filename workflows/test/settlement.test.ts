@@ -66,7 +66,7 @@ function merchantFile(shop: Shop, cards: SimulatedCard[], run: { purchases: numb
   return produced;
 }
 
-async function settle(file: Buffer, merchantId: string, options: { chunkRecords?: number; chunksPerRun?: number } = {}) {
+async function settle(file: Buffer, merchantId: string, options: { chunkRecords?: number; chunksPerRun?: number; chunkConcurrency?: number } = {}) {
   const started = await uploadSettlementFile(world.client, {
     merchantId,
     file: world.writeFile(`batch-${Date.now()}-${Math.random()}.estb`, file),
@@ -252,6 +252,16 @@ describe('SettlementWorkflow', () => {
     const flags = await world.database.db('settlement_overspend_flags').where({ csn: card.csn });
     expect(flags).toHaveLength(2);
     expect((await world.registry.card(card.csn)).purses.ecash).toMatchObject({ loadedMinor: 50_00n, spentMinor: 40_00n });
+  });
+
+  it('never lets chunks decided at the same moment spend a card beyond what was loaded onto it', async () => {
+    const card = await world.cardFor('alice', { ecash: 50_00n });
+    await world.loadOffTheBooks(card, PURSE.ecash, 100_00n);
+    const { file } = merchantFile(GROCER, [card], { purchases: 12, amount: 10_00n });
+    const batch = settled((await settle(file, GROCER.id, { chunkRecords: 1, chunkConcurrency: 6 })).result);
+    expect(batch).toMatchObject({ records: 12, accepted: 5, rejected: 7, rejectedByReason: { card_overspent: 7 }, settledMinor: { ecash: '5000' } });
+    expect((await world.registry.card(card.csn)).purses.ecash).toMatchObject({ loadedMinor: 50_00n, spentMinor: 50_00n });
+    expect(await world.database.db('settlement_overspend_flags').where({ csn: card.csn })).toHaveLength(7);
   });
 
   it('refuses a truncated file whole, and settles the complete export of the same batch afterwards', async () => {

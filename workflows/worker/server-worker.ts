@@ -1,6 +1,6 @@
 // The server worker: every workflow, plus the activities that need the database and the keys.
 // Reader activities never run here; they run in the reader agent on the PC that holds the reader.
-import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type ActivityInterceptorsFactory, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import type { Ledger } from '../../ledger';
 import type { KeyStore } from '../../card-driver';
@@ -43,6 +43,8 @@ export interface ServerWorkerOptions {
   readonly extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
   readonly workflowBundle?: WorkflowBundle;
   readonly identity?: string;
+  /** Seen by every activity run (workflows/observability counts outcomes with one). */
+  readonly activityInterceptors?: readonly ActivityInterceptorsFactory[];
 }
 
 export async function createServerWorker(options: ServerWorkerOptions): Promise<Worker> {
@@ -59,6 +61,7 @@ export async function createServerWorker(options: ServerWorkerOptions): Promise<
     taskQueue: options.taskQueue ?? SERVER_TASK_QUEUE,
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
     activities,
+    ...(options.activityInterceptors ? { interceptors: { activity: [...options.activityInterceptors] } } : {}),
     // The bridge refuses an explicit undefined identity; leave the SDK's default then.
     ...(options.identity ? { identity: options.identity } : {}),
   });

@@ -1,0 +1,13 @@
+export type ObservabilityErrorCode = 'metrics_port_invalid' | 'metrics_port_in_use' | 'reading_unreadable';
+
+/** What keeps a worker from exposing its health; each message says what to change. */
+export class ObservabilityError extends Error {
+  override readonly name = 'ObservabilityError';
+  constructor(
+    readonly code: ObservabilityErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
