@@ -56,7 +56,6 @@ export interface VerifyFileInput {
 
 // Rows staged per INSERT while the file streams by: large enough to amortise the round trip.
 const STAGE_ROWS = 4000;
-const STAGE_INSERTS_IN_FLIGHT = 2;
 
 /** The first reason card-driver gives, folded into what settlement distinguishes. */
 export function proofOf(reasons: readonly RecordRejection[]): RecordProof {
@@ -232,36 +231,27 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
       let batch: RegisteredBatch | undefined;
       let staged: StagedRecord[] = [];
       let stagedCount = 0;
-      // Up to STAGE_INSERTS_IN_FLIGHT INSERTs run while the next rows are verified: PostgreSQL writes
-      // (on a connection each) while we compute MACs. Their order does not matter: each row has its own key.
-      const inFlight = new Set<Promise<void>>();
-      let failed: unknown;
+      // One INSERT in flight while the next rows are verified: PostgreSQL writes while we compute MACs.
+      let inFlight: Promise<void> = Promise.resolve();
       const flush = async (): Promise<void> => {
-        while (inFlight.size >= STAGE_INSERTS_IN_FLIGHT) await Promise.race(inFlight);
-        if (failed !== undefined) throw failed;
+        await inFlight;
         if (!batch || staged.length === 0) return;
         const rows = staged;
         staged = [];
-        const inserting: Promise<void> = stageRecords(db, batch.batchKey, rows).then(
-          () => {
-            stagedCount += rows.length;
-            beat({ stagedRecords: stagedCount });
-          },
-          (err: unknown) => {
-            // Surfaces at the next flush; never an unhandled rejection meanwhile.
-            failed ??= err;
-          },
-        );
-        const settled = inserting.finally(() => inFlight.delete(settled));
-        inFlight.add(settled);
+        const batchKey = batch.batchKey;
+        inFlight = stageRecords(db, batchKey, rows).then(() => {
+          stagedCount += rows.length;
+          beat({ stagedRecords: stagedCount });
+        });
+        // Surfaces a failed INSERT at the next flush; never an unhandled rejection meanwhile.
+        inFlight.catch(() => undefined);
       };
       const drain = async (): Promise<void> => {
         await flush();
-        await Promise.all(inFlight);
-        if (failed !== undefined) throw failed;
+        await inFlight;
       };
       const refuseAndForget = async (verdict: FileVerification): Promise<FileVerification> => {
-        await Promise.all(inFlight);
+        await inFlight.catch(() => undefined);
         if (batch) await discardBatch(db, batch.batchKey);
         return verdict;
       };
