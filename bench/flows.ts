@@ -20,6 +20,7 @@ import { DownloadClient } from '../workflows/client';
 import { createTestDatabase } from '../test-support/postgres';
 import { quietTemporalRuntime, temporalAddress } from '../test-support/temporal';
 import { bareActivities } from './bare-activities';
+import { loadServicesEnv } from './services-env';
 
 const quick = process.argv.includes('--quick');
 const READERS = quick ? 4 : 8;
@@ -62,6 +63,7 @@ async function timed(lanes: number, perLane: number, one: (lane: number, i: numb
 }
 
 async function main(): Promise<void> {
+  loadServicesEnv();
   quietTemporalRuntime();
   const database = await createTestDatabase('bench_flows', { min: 0, max: 16 });
   const native = await NativeConnection.connect({ address: temporalAddress() });

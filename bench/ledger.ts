@@ -9,20 +9,10 @@
  *   npm run bench:ledger -- --quick # the same scenarios, about a minute in all
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { checkLedgerInvariants, createLedger, migrateLedger, type Ledger, type TransferInput, type CreateTransferOutcome } from '../ledger';
+import { loadServicesEnv } from './services-env';
 
-/** The addresses `purseflow services up` wrote, unless the environment names them already (npm runs scripts from the repository root). */
-function loadServicesEnv(): void {
-  const file = join(process.env.PURSEFLOW_DATA_DIR ?? join(process.cwd(), '.data'), 'services.env');
-  if (!existsSync(file)) return;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m && process.env[m[1]] === undefined) process.env[m[1]] = m[2];
-  }
-}
 loadServicesEnv();
 
 const quick = process.argv.includes('--quick');

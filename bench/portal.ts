@@ -14,9 +14,7 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { join } from 'node:path';
 import knexFactory from 'knex';
 import {
   addUser,
@@ -30,15 +28,8 @@ import {
   type StartSettlement,
   type WorkflowsPort,
 } from '../portal';
+import { loadServicesEnv } from './services-env';
 
-function loadServicesEnv(): void {
-  const file = join(process.env.PURSEFLOW_DATA_DIR ?? join(process.cwd(), '.data'), 'services.env');
-  if (!existsSync(file)) return;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m && process.env[m[1]] === undefined) process.env[m[1]] = m[2];
-  }
-}
 
 const quick = process.argv.includes('--quick');
 const print = (name: string, value: number, unit: string) => process.stdout.write(`bench ${name} ${Number(value.toFixed(2))} ${unit}\n`);

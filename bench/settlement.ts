@@ -29,6 +29,7 @@ import { settlementOutcome, uploadSettlementFile } from '../workflows/client';
 import { migrateRegistry, Registry } from '../workflows/registry';
 import { createTestDatabase } from '../test-support/postgres';
 import { quietTemporalRuntime } from '../test-support/temporal';
+import { loadServicesEnv } from './services-env';
 
 const CARDS = 2_000;
 const SAM = parseSamId('53414D0000000001');
@@ -66,6 +67,7 @@ function generate(file: string, records: number, transferCardHex: string): void 
 }
 
 async function main(): Promise<void> {
+  loadServicesEnv();
   const records = process.argv.includes('--quick') ? 20_000 : 100_000;
   const address = process.env.TEMPORAL_ADDRESS;
   if (!address || !process.env.DATABASE_URL) throw new Error('TEMPORAL_ADDRESS and DATABASE_URL must be set (purseflow services up writes them to .data/services.env).');
