@@ -41,6 +41,7 @@ function seedDemo(): string {
   const env = { ...process.env, ...servicesEnvironment(config) };
   purseflow(['customers', 'enrol', '--id', DEMO.customer, '--name', 'Demo Customer'], env);
   purseflow(['customers', 'deposit', '--customer', DEMO.customer, '--amount', '500.00', '--deposit-id', 'demo-opening-deposit'], env);
+  purseflow(['customers', 'voucher', '--customer', DEMO.customer, '--amount', '200.00', '--voucher-id', 'demo-opening-voucher'], env);
   purseflow(['cards', 'issue', '--csn', DEMO_CARD_CSN, '--customer', DEMO.customer], env);
   purseflow(['readers', 'assign', '--reader-id', DEMO_READER_ID, '--customer', DEMO.customer], env);
   purseflow(['merchants', 'enrol', '--id', DEMO.merchant, '--name', 'Demo Grocer', '--food', '--sam', DEMO.sam, '--transfer-card', DEMO.transferCard], env);
@@ -79,7 +80,7 @@ export function registerAppCommands(program: Command): void {
     .command('demo')
     .description('demo data for the embedded system')
     .command('seed')
-    .description('enrol a demo customer with 500.00, the demo card and reader, a food merchant, and one portal user per role (idempotent)')
+    .description('enrol a demo customer with 500.00 cash and 200.00 in food vouchers, the demo card and reader, a food merchant, and one portal user per role (idempotent)')
     .action(() => {
       const credentials = seedDemo();
       process.stdout.write(`Portal sign-ins (http://127.0.0.1:${portalPort()}):\n${credentials}`);

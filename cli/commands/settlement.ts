@@ -169,10 +169,8 @@ function findOrAdd(program: Command, name: string, description: string): Command
   return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
 }
 
-export function registerSettlementCommands(program: Command): void {
-  const settlement = findOrAdd(program, 'settlement', 'settle merchants\' .estb files');
-  settlement
-    .command('upload')
+function defineUpload(command: Command): void {
+  command
     .description('upload a Transfer card\'s .estb file and settle it (uploading the same file again shows the first result)')
     .argument('<file>', 'the .estb file exported from the Transfer card')
     .requiredOption('--merchant <id>', 'the merchant uploading the file')
@@ -191,6 +189,12 @@ export function registerSettlementCommands(program: Command): void {
         printSettlement(result);
       });
     });
+}
+
+export function registerSettlementCommands(program: Command): void {
+  const settlement = findOrAdd(program, 'settlement', 'settle merchants\' .estb files');
+  // `settlement upload FILE` and its short form `settle FILE`: one definition in both places.
+  for (const command of [settlement.command('upload'), program.command('settle')]) defineUpload(command);
 
   const vouchers = findOrAdd(program, 'vouchers', 'issue food vouchers');
   vouchers

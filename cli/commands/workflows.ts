@@ -317,6 +317,19 @@ export function registerWorkflowCommands(program: Command): void {
       });
   }
 
+  customers
+    .command('voucher')
+    .description('issue one food voucher (programme → customer_food), once per voucher id; for files use `vouchers issue`')
+    .requiredOption('--customer <id>', 'customer id')
+    .requiredOption('--amount <amount>', 'amount, e.g. 200.00')
+    .requiredOption('--voucher-id <id>', "the programme's voucher reference (repeating it issues once)")
+    .action(async (opts: { customer: string; amount: string; voucherId: string }) => {
+      await withRegistry(async (registry) => {
+        const f = await registry.issueFoodVoucher({ voucherId: opts.voucherId, customerId: opts.customer, amount: opts.amount });
+        out(`food voucher ${f.id}: ${f.amount} into customer ${f.customerId}'s food account (transfer ${f.transferId})`);
+      });
+    });
+
   const cards = group(program, 'cards', 'e-Smart cards issued to customers');
   cards
     .command('issue')
@@ -389,7 +402,8 @@ export function registerWorkflowCommands(program: Command): void {
 
   const download = group(program, 'download', 'downloads of e-Cash and Food Vouchers onto cards');
   download
-    .command('start')
+    // The default subcommand: `purseflow download --card … --purse … --amount … --reader ID` starts one.
+    .command('start', { isDefault: true })
     .description('start a download and follow it to its outcome (connected: --reader; offline: --offline, then `download code`)')
     .requiredOption('--card <csn>', 'card serial number', csnArg)
     .requiredOption('--purse <purse>', 'ecash or food', purseArg)

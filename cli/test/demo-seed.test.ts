@@ -41,8 +41,8 @@ describe('purseflow demo seed', () => {
     expect(again.stdout).toContain(before);
     const users = await database.db('portal_users').count<{ count: string }[]>('* as count');
     expect(Number(users[0].count)).toBe(3);
-    // The opening deposit is made once: its id is fixed.
-    const deposits = await database.db('registry_fundings').count<{ count: string }[]>('* as count');
-    expect(Number(deposits[0].count)).toBe(1);
+    // The opening deposit and voucher are made once: their ids are fixed.
+    const fundings = await database.db('registry_fundings').count<{ count: string }[]>('* as count');
+    expect(Number(fundings[0].count)).toBe(2);
   }, 60_000);
 });
