@@ -16,8 +16,10 @@ purseflow is up.
   Temporal Web UI   http://127.0.0.1:${PURSEFLOW_TEMPORAL_UI_PORT:-8233}
   Temporal          127.0.0.1:${PURSEFLOW_TEMPORAL_PORT:-7233}
   PostgreSQL        postgres://purseflow@127.0.0.1:${PURSEFLOW_PG_PORT:-54329}/purseflow
-  Demo card         6071000000000019 in reader "Virtual PCD 00 00" (reader id: demo)
+  Demo cards        6071000000000019 in PC/SC reader "Virtual PCD 00 00" (reader id: demo)
+                    6071000000000027 in a simulated ACR30S on .data/tty/ (reader id: demo-acr30)
+  Try               npx purseflow download --card 6071000000000019 --purse ecash --amount 25.00 --reader demo
   Logs              ${PURSEFLOW_DATA_DIR:-.data}/logs/
-  Status            npx purseflow services status && npx purseflow app status
+  Status            npx purseflow status
   Stop              npx purseflow services down
 MSG

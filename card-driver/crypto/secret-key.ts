@@ -3,6 +3,7 @@
 // the key's label. Only the block-cipher operations in this module ever touch the bytes.
 import * as crypto from 'node:crypto';
 import { inspect } from 'node:util';
+import { desBlock, desSchedule } from './des-schedule';
 
 export const BLOCK_BYTES = 8;
 export const KEY_BYTES = 16;
@@ -30,9 +31,12 @@ export class SecretKey {
   #ede: crypto.Cipher | undefined;
   #single: crypto.Cipher | undefined;
 
-  // A session key lives for one transaction: its contexts are freed at once (final() releases
-  // OpenSSL's context) instead of waiting for a GC that cannot see native memory.
+  // A session key lives for one transaction, so it never makes an OpenSSL context (creating one
+  // costs more than the whole transaction's DES, and its native memory is invisible to the GC):
+  // it runs on round keys scheduled in TypeScript (des-schedule.ts), made on first use.
   readonly #ephemeral: boolean;
+  #k1Rounds: Int32Array | undefined;
+  #k2Rounds: Int32Array | undefined;
 
   private constructor(
     bytes: Buffer,
@@ -65,7 +69,7 @@ export class SecretKey {
     return crypto.timingSafeEqual(this.#bytes, other.#bytes);
   }
 
-  /** Session keys do not keep cipher contexts: each operation pays one context creation. */
+  /** Session keys run DES in TypeScript rather than through OpenSSL contexts. */
   get isSessionKey(): boolean {
     return this.#ephemeral;
   }
@@ -78,7 +82,7 @@ export class SecretKey {
   /** 3DES-EDE2 encryption of whole 8-byte blocks, ECB. */
   encryptEcb(data: Buffer): Buffer {
     assertBlocks(data);
-    if (this.#ephemeral) return once(ecb(this.#bytes), data);
+    if (this.#ephemeral) return this.#scheduledEde(data);
     this.#ede ??= ecb(this.#bytes);
     return this.#ede.update(data);
   }
@@ -86,7 +90,7 @@ export class SecretKey {
   /** Single DES under K1 of whole 8-byte blocks, ECB (single DES k = EDE with k‖k, spec §2). */
   encryptEcbK1(data: Buffer): Buffer {
     assertBlocks(data);
-    if (this.#ephemeral) return once(ecb(this.#k1k1()), data);
+    if (this.#ephemeral) return this.#scheduledK1(data, undefined);
     this.#single ??= ecb(this.#k1k1());
     return this.#single.update(data);
   }
@@ -94,6 +98,11 @@ export class SecretKey {
   /** Single DES CBC under K1 from `iv`, for long messages: one native call instead of one per block. */
   encryptCbcK1(data: Buffer, iv: Buffer): Buffer {
     assertBlocks(data);
+    if (this.#ephemeral) {
+      // OpenSSL checks the IV length itself on the other path.
+      if (iv.length !== BLOCK_BYTES) throw new CryptoError('block_length', `A CBC IV is ${BLOCK_BYTES} bytes; got ${iv.length}.`);
+      return this.#scheduledK1(data, iv);
+    }
     const cipher = crypto.createCipheriv('des-ede-cbc', this.#k1k1(), iv);
     cipher.setAutoPadding(false);
     return once(cipher, data);
@@ -124,6 +133,34 @@ export class SecretKey {
     this.#single?.final();
     this.#ede = undefined;
     this.#single = undefined;
+  }
+
+  /** Single DES under K1 on TypeScript round keys: ECB, or CBC from `iv` when given. */
+  #scheduledK1(data: Buffer, iv: Buffer | undefined): Buffer {
+    const k1 = (this.#k1Rounds ??= desSchedule(this.#bytes, 0));
+    const out = Buffer.from(data);
+    for (let at = 0; at < out.length; at += BLOCK_BYTES) {
+      if (iv) {
+        const chain = at === 0 ? iv : out;
+        const from = at === 0 ? 0 : at - BLOCK_BYTES;
+        for (let j = 0; j < BLOCK_BYTES; j++) out[at + j] ^= chain[from + j];
+      }
+      desBlock(k1, false, out, at);
+    }
+    return out;
+  }
+
+  /** 3DES-EDE2 ECB on TypeScript round keys: E_K1(D_K2(E_K1(block))). */
+  #scheduledEde(data: Buffer): Buffer {
+    const k1 = (this.#k1Rounds ??= desSchedule(this.#bytes, 0));
+    const k2 = (this.#k2Rounds ??= desSchedule(this.#bytes, 8));
+    const out = Buffer.from(data);
+    for (let at = 0; at < out.length; at += BLOCK_BYTES) {
+      desBlock(k1, false, out, at);
+      desBlock(k2, true, out, at);
+      desBlock(k1, false, out, at);
+    }
+    return out;
   }
 
   #k1k1(): Buffer {

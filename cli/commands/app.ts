@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { appStatus, DEMO_CARD_CSN, DEMO_READER_ID, portalPort, readServicesConfig, ServiceError, servicesEnvironment, ServiceStatus, startApp, stopApp } from '../services';
+import { appStatus, DEMO_ACR30_CARD_CSN, DEMO_ACR30_READER_ID, DEMO_CARD_CSN, DEMO_READER_ID, portalPort, readServicesConfig, ServiceError, servicesEnvironment, ServiceStatus, startApp, stopApp } from '../services';
 
 function print(statuses: ServiceStatus[]): void {
   for (const s of statuses) process.stdout.write(`${s.name.padEnd(18)} ${s.state.padEnd(8)} ${s.detail ?? ''}\n`);
@@ -44,6 +44,8 @@ function seedDemo(): string {
   purseflow(['customers', 'voucher', '--customer', DEMO.customer, '--amount', '200.00', '--voucher-id', 'demo-opening-voucher'], env);
   purseflow(['cards', 'issue', '--csn', DEMO_CARD_CSN, '--customer', DEMO.customer], env);
   purseflow(['readers', 'assign', '--reader-id', DEMO_READER_ID, '--customer', DEMO.customer], env);
+  purseflow(['cards', 'issue', '--csn', DEMO_ACR30_CARD_CSN, '--customer', DEMO.customer], env);
+  purseflow(['readers', 'assign', '--reader-id', DEMO_ACR30_READER_ID, '--customer', DEMO.customer], env);
   purseflow(['merchants', 'enrol', '--id', DEMO.merchant, '--name', 'Demo Grocer', '--food', '--sam', DEMO.sam, '--transfer-card', DEMO.transferCard], env);
   const credentials = path.join(config.dataDir, 'demo-credentials.txt');
   for (const user of DEMO.users) {

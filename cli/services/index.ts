@@ -14,7 +14,7 @@ export type { ServicesConfig } from './config';
 export { ServiceError } from './service-error';
 export type { ServiceStatus } from './service-status';
 export { buildTemporalCli, resolveTemporalCli } from './temporal-cli';
-export { startApp, stopApp, appStatus, portalPort, DEMO_CARD_CSN, DEMO_READER_ID, APP_PROCESS_NAMES } from './app';
+export { startApp, stopApp, appStatus, portalPort, DEMO_CARD_CSN, DEMO_READER_ID, DEMO_ACR30_CARD_CSN, DEMO_ACR30_READER_ID, APP_PROCESS_NAMES } from './app';
 export {
   readProductionConfig,
   parseProductionServiceNames,
