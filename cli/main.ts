@@ -12,6 +12,7 @@ import { registerUserCommands } from './commands/users';
 import { registerWorkflowCommands } from './commands/workflows';
 import { registerAppCommands } from './commands/app';
 import { registerStatusCommand } from './commands/status';
+import { registerMigrateCommand } from './commands/migrate';
 import { describeFailure } from './failure';
 
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerUserCommands(program);
   registerAppCommands(program);
   registerStatusCommand(program);
+  registerMigrateCommand(program);
   return program;
 }
 
