@@ -20,6 +20,7 @@ import {
   downloadStateQuery,
   downloadWorkflowId,
   readerTaskQueue,
+  SERVER_TASK_QUEUE,
   reportNotLoadedUpdate,
   resolveWithEvidenceUpdate,
   retryNowSignal,
@@ -38,8 +39,8 @@ import {
   type PurseName,
 } from '../download/download-contract';
 
-/** The task queue of the server worker (workflows/worker/server-worker.ts uses the same). */
-export const DEFAULT_SERVER_TASK_QUEUE = 'purseflow-server';
+/** The task queue of the server worker. */
+export const DEFAULT_SERVER_TASK_QUEUE = SERVER_TASK_QUEUE;
 
 export type DownloadClientErrorCode = 'request_invalid' | 'evidence_refused' | 'download_not_found';
 

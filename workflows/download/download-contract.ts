@@ -196,3 +196,6 @@ export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 export const READER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** The registry's customer ids. */
 export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** The task queue of the server worker: the one place both the worker and the client side take it from. */
+export const SERVER_TASK_QUEUE = 'purseflow-server';

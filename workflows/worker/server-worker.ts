@@ -2,6 +2,7 @@
 // Reader activities never run here; they run in the reader agent on the PC that holds the reader.
 import { Worker, bundleWorkflowCode, type ActivityInterceptorsFactory, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { Knex } from 'knex';
+import { SERVER_TASK_QUEUE } from '../download/download-contract';
 import type { Ledger } from '../../ledger';
 import type { KeyStore } from '../../card-driver';
 import { Registry } from '../registry';
@@ -10,7 +11,7 @@ import { createSettlementActivities } from '../settlement/settlement-activities'
 import { createVoucherActivities } from '../vouchers/voucher-activities';
 
 /** The task queue the workflows and the server activities run on. */
-export const SERVER_TASK_QUEUE = 'purseflow-server';
+export { SERVER_TASK_QUEUE };
 
 let bundle: Promise<WorkflowBundle> | undefined;
 
