@@ -43,6 +43,21 @@ function handOver(dir: string): void {
   fs.chownSync(dir, Number(owner.stdout.trim()), Number(group.stdout.trim()));
 }
 
+/**
+ * As root the cluster runs as `postgres`, which must be able to walk down to its data folder. A checkout
+ * under a private folder (mktemp -d, /root) would stop it there, so each folder on the way that others
+ * cannot enter gets the search bit for others (enter, not list or read) — nothing else changes.
+ */
+function openPathForPostgres(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  const parts = path.resolve(dir).split(path.sep).filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const folder = path.sep + parts.slice(0, i).join(path.sep);
+    const mode = fs.statSync(folder).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(folder, (mode & 0o7777) | 0o001);
+  }
+}
+
 function pgProcess(config: ServicesConfig): ManagedProcess {
   const p = paths(config);
   return { name: NAME, pidFile: path.join(p.data, 'postmaster.pid'), logFile: p.logFile, commandMarker: 'postgres' };
@@ -80,6 +95,7 @@ export async function startPostgres(config: ServicesConfig): Promise<ServiceStat
   }
   await assertPortFree(NAME, config.postgres.port, 'PURSEFLOW_PG_PORT');
   for (const dir of [p.root, p.socketDir, path.dirname(p.logFile)]) fs.mkdirSync(dir, { recursive: true });
+  openPathForPostgres(config.dataDir);
   handOver(p.root);
   handOver(p.socketDir);
   if (!fs.existsSync(versionFile)) {

@@ -38,8 +38,8 @@ describe('purseflow services up/down', () => {
   let config: ServicesConfig;
 
   beforeAll(async () => {
+    // mkdtemp makes a private (0700) folder, as CI's clone may be: PostgreSQL must still reach its data.
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'purseflow-services-'));
-    fs.chmodSync(dataDir, 0o755);
     config = isolatedConfig(dataDir, await freePortBlock());
   });
   afterAll(async () => {
