@@ -1,5 +1,5 @@
 // card-driver's public face: a plain list of exports (the reader transports append theirs below).
-export { SecretKey, CryptoError, withOddParity, type CryptoErrorCode } from './crypto/secret-key';
+export { SecretKey, CryptoError, SINGLE_DES_NATIVE, withOddParity, type CryptoErrorCode } from './crypto/secret-key';
 export { pad2 } from './crypto/padding';
 export { retailMac, retailMac4, retailMac4Batch, RetailMacStream } from './crypto/retail-mac';
 export { diversify, sessionKey } from './crypto/derivation';
@@ -32,6 +32,7 @@ export {
   csnWithCheckDigit,
   csnToBytes,
   csnFromBytes,
+  isCsnBcd,
   parseSamId,
   parseTransferCardId,
   purseId,
@@ -130,7 +131,11 @@ export {
 export { encodeEstbFile, EstbFileWriter } from './estb/estb-writer';
 export {
   readEstb,
+  readEstbBlocks,
   verifyEstb,
+  type CheckedBlock,
+  type EstbBlockEvent,
+  type EstbEnd,
   type EstbEvent,
   type EstbReadOptions,
   type EstbSummary,

@@ -35,7 +35,7 @@ export {
   type RegistryOptions,
   type TransferKey,
 } from './registry';
-export { createServerWorker, bundleWorkflows, SERVER_TASK_QUEUE, type ServerWorkerOptions } from './worker/server-worker';
+export { createServerWorker, bundleWorkflows, SERVER_TASK_QUEUE, SERVER_WORKER_NODE_FLAGS, type ServerWorkerOptions } from './worker/server-worker';
 export { ReaderAgent, ReaderAgentError, type ReaderAgentEvent, type ReaderAgentOptions } from './worker/reader-agent';
 export { CardSlot, type SlotReader } from './activities/card-slot';
 export { createServerActivities, type ServerActivities, type ServerActivityDeps, type CardCheck, type DownloadKey } from './activities/server-activities';

@@ -21,6 +21,24 @@ export class CryptoError extends Error {
 
 const REDACTED = '[redacted]';
 
+/**
+ * Whether this process's OpenSSL offers single DES. OpenSSL 3 keeps it in its "legacy" provider,
+ * which Node loads only when started with --openssl-legacy-provider (the server worker is). Single
+ * DES under K1 is exactly 3DES-EDE under K1‖K1 (spec §2), at a third of the work: the MAC chains of
+ * a settlement file are all single DES, so this is what makes verification of a large file fast.
+ * Without it every K1 operation runs as EDE with K1‖K1, same results.
+ */
+export const SINGLE_DES_NATIVE: boolean = probeSingleDes();
+
+function probeSingleDes(): boolean {
+  try {
+    crypto.createCipheriv('des-ecb', Buffer.alloc(8, 1), null).final();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Two-key 3DES key K = K1 ‖ K2 (16 bytes). */
 export class SecretKey {
   readonly #bytes: Buffer;
@@ -86,24 +104,20 @@ export class SecretKey {
   /** Single DES under K1 of whole 8-byte blocks, ECB (single DES k = EDE with k‖k, spec §2). */
   encryptEcbK1(data: Buffer): Buffer {
     assertBlocks(data);
-    if (this.#ephemeral) return once(ecb(this.#k1k1()), data);
-    this.#single ??= ecb(this.#k1k1());
+    if (this.#ephemeral) return once(this.#k1Cipher(null), data);
+    this.#single ??= this.#k1Cipher(null);
     return this.#single.update(data);
   }
 
   /** Single DES CBC under K1 from `iv`, for long messages: one native call instead of one per block. */
   encryptCbcK1(data: Buffer, iv: Buffer): Buffer {
     assertBlocks(data);
-    const cipher = crypto.createCipheriv('des-ede-cbc', this.#k1k1(), iv);
-    cipher.setAutoPadding(false);
-    return once(cipher, data);
+    return once(this.#k1Cipher(iv), data);
   }
 
   /** A fresh streaming single-DES CBC context under K1, IV zero (for the incremental MAC). */
   cbcK1Stream(): crypto.Cipher {
-    const cipher = crypto.createCipheriv('des-ede-cbc', this.#k1k1(), Buffer.alloc(BLOCK_BYTES));
-    cipher.setAutoPadding(false);
-    return cipher;
+    return this.#k1Cipher(Buffer.alloc(BLOCK_BYTES));
   }
 
   /**
@@ -124,6 +138,15 @@ export class SecretKey {
     this.#single?.final();
     this.#ede = undefined;
     this.#single = undefined;
+  }
+
+  /** A single-DES context under K1: ECB when `iv` is null, else CBC from `iv`. */
+  #k1Cipher(iv: Buffer | null): crypto.Cipher {
+    const cipher = SINGLE_DES_NATIVE
+      ? crypto.createCipheriv(iv ? 'des-cbc' : 'des-ecb', this.#bytes.subarray(0, 8), iv)
+      : crypto.createCipheriv(iv ? 'des-ede-cbc' : 'des-ede', this.#k1k1(), iv);
+    cipher.setAutoPadding(false);
+    return cipher;
   }
 
   #k1k1(): Buffer {
@@ -171,12 +194,15 @@ function assertBlocks(data: Buffer): void {
 
 /** odd(K): sets each byte's low bit so that the byte has an odd number of 1 bits. Returns a new buffer. */
 export function withOddParity(bytes: Uint8Array): Buffer {
-  const out = Buffer.alloc(bytes.length);
-  for (let i = 0; i < bytes.length; i++) {
-    const high = bytes[i] & 0xfe;
-    let ones = 0;
-    for (let b = high; b !== 0; b >>= 1) ones += b & 1;
-    out[i] = ones % 2 === 1 ? high : high | 1;
-  }
+  const out = Buffer.allocUnsafe(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = ODD_PARITY[bytes[i]];
   return out;
 }
+
+/** Every byte value with its low bit set so that the byte has an odd number of 1 bits. */
+const ODD_PARITY: Uint8Array = Uint8Array.from({ length: 256 }, (_, value) => {
+  const high = value & 0xfe;
+  let ones = 0;
+  for (let b = high; b !== 0; b >>= 1) ones += b & 1;
+  return ones % 2 === 1 ? high : high | 1;
+});

@@ -50,6 +50,26 @@ export function csnToBytes(csn: Csn): Buffer {
   return Buffer.from(csn, 'hex'); // 16 BCD digits pack exactly like hex digits 0-9
 }
 
+/**
+ * Whether 8 bytes at `offset` are a valid CSN in BCD: 16 decimal digits whose last is the Luhn digit
+ * of the others. The same rule as parseCsn, without making strings: a settlement file checks one per record.
+ */
+export function isCsnBcd(bytes: Uint8Array, offset: number): boolean {
+  let sum = 0;
+  // Digits from the right: the check digit (index 15) is not doubled, index 14 is, and so on.
+  for (let i = 15; i >= 0; i--) {
+    const byte = bytes[offset + (i >> 1)];
+    let digit = (i & 1) === 0 ? byte >> 4 : byte & 0x0f;
+    if (digit > 9) return false;
+    if ((i & 1) === 0) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
 export function csnFromBytes(bytes: Uint8Array): Csn {
   if (bytes.length !== 8) throw new EsmartError('invalid_csn', `A CSN is 8 bytes; got ${bytes.length}.`);
   return parseCsn(Buffer.from(bytes).toString('hex'));

@@ -103,17 +103,24 @@ function writeRecordHead(b: Buffer, r: Omit<EstbRecord, 'macs'>): void {
 
 export function decodeRecord(b: Buffer): EstbRecord {
   if (b.length !== RECORD_BYTES) throw new EstbError('invalid_record', `A record is ${RECORD_BYTES} bytes; got ${b.length}.`);
+  return decodeRecordAt(b, 0);
+}
+
+/** The record at `offset` of a block of records (the caller knows 48 bytes are there). */
+export function decodeRecordAt(b: Buffer, offset: number): EstbRecord {
+  // One copy holds both MACs, so a kept record never pins the file chunk it was read from.
+  const macs = Buffer.from(b.subarray(offset + 35, offset + 43));
   return {
-    csn: b.toString('hex', 0, 8).toUpperCase(),
-    atc: b.readUInt16BE(8),
-    purse: b[10],
-    amount: BigInt(b.readUInt32BE(11)),
-    balanceAfter: BigInt(b.readUInt32BE(15)),
-    samId: b.toString('hex', 19, 27).toUpperCase(),
-    samSeq: b.readUInt32BE(27),
-    time: b.readUInt32BE(31),
-    macp: Buffer.from(b.subarray(35, 39)),
-    macs: Buffer.from(b.subarray(39, 43)),
+    csn: b.toString('hex', offset, offset + 8).toUpperCase(),
+    atc: b.readUInt16BE(offset + 8),
+    purse: b[offset + 10],
+    amount: BigInt(b.readUInt32BE(offset + 11)),
+    balanceAfter: BigInt(b.readUInt32BE(offset + 15)),
+    samId: b.toString('hex', offset + 19, offset + 27).toUpperCase(),
+    samSeq: b.readUInt32BE(offset + 27),
+    time: b.readUInt32BE(offset + 31),
+    macp: macs.subarray(0, 4),
+    macs: macs.subarray(4, 8),
   };
 }
 

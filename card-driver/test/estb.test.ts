@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import {
   csnWithCheckDigit,
+  isCsnBcd,
+  parseCsn,
   decodeRecord,
   encodeEstbFile,
   encodeRecord,
@@ -12,6 +14,7 @@ import {
   EstbFileWriter,
   parseTransferCardId,
   readEstb,
+  readEstbBlocks,
   runMerchant,
   parseSamId,
   SimulatedCard,
@@ -174,6 +177,20 @@ describe('record verdicts from a simulated merchant', () => {
     return { result, summary, verdicts };
   }
 
+  test('blocks hand out the same records and verdicts as single-record events, in order', async () => {
+    const { result } = await run({ tamperPurchaseMacs: 1, tamperSamMacs: 1, replayRecords: 1 });
+    const single: { index: number; csn: string; reasons: string[] }[] = [];
+    for await (const e of readEstb(Readable.from([result.file]), { keys, merchant })) {
+      if (e.kind === 'record') single.push({ index: e.index, csn: e.record.csn, reasons: e.verdict.reasons });
+    }
+    const blocked: typeof single = [];
+    for await (const e of readEstbBlocks(Readable.from([result.file]), { keys, merchant })) {
+      if (e.kind === 'records') e.records.forEach((r, i) => blocked.push({ index: e.first + i, csn: r.csn, reasons: e.verdicts[i].reasons }));
+    }
+    expect(blocked).toEqual(single);
+    expect(single.map((s) => s.index)).toEqual([0, 1, 2, 3, 4]);
+  });
+
   test('a clean file: every record accepted', async () => {
     const { summary } = await run({});
     expect(summary).toMatchObject({ fileAccepted: true, records: 4, acceptedRecords: 4 });
@@ -243,4 +260,30 @@ test('the reader reads from a path as well as from a stream', async () => {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('the per-record CSN check', () => {
+  test('agrees with parseCsn on any 8 bytes (BCD digits and the Luhn digit, without strings)', () => {
+    const digitBytes = fc.uint8Array({ minLength: 8, maxLength: 8 }).map((b) => b.map((x) => ((x >> 4) % 10 << 4) | ((x & 15) % 10)));
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ minLength: 8, maxLength: 8 }), digitBytes), (bytes) => {
+        const text = Buffer.from(bytes).toString('hex');
+        let viaText: boolean;
+        try {
+          parseCsn(text);
+          viaText = true;
+        } catch {
+          viaText = false;
+        }
+        expect(isCsnBcd(bytes, 0)).toBe(viaText);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('reads the CSN at an offset inside a block', () => {
+    const block = Buffer.concat([Buffer.alloc(48, 0xff), hex('6071000000000019')]);
+    expect(isCsnBcd(block, 48)).toBe(true);
+    expect(isCsnBcd(block, 0)).toBe(false);
+  });
 });

@@ -12,11 +12,12 @@ import type { Logger } from 'pino';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import knex, { type Knex } from 'knex';
 import { createLedger, migrateLedger, type Ledger } from '../../ledger';
-import { Acr30Reader, PcscService, keyStoreFromEnvironment, parseCsn } from '../../card-driver';
+import { Acr30Reader, PcscService, SINGLE_DES_NATIVE, keyStoreFromEnvironment, parseCsn } from '../../card-driver';
 import {
   ReaderAgent,
   Registry,
   SERVER_TASK_QUEUE,
+  SERVER_WORKER_NODE_FLAGS,
   countLedgerResults,
   createLog,
   createReaderAgentMetrics,
@@ -219,7 +220,10 @@ export function registerWorkflowCommands(program: Command): void {
             worker.shutdown();
           });
           out(`server worker on task queue ${opts.taskQueue} (master keys: ${keys.source}), metrics on :${server.port}/metrics; Ctrl-C stops it`);
-          log.info({ namespace: e.namespace, metricsPort: server.port, keySource: keys.source, watchedReaders: readers }, 'server worker running');
+          log.info({ namespace: e.namespace, metricsPort: server.port, keySource: keys.source, watchedReaders: readers, singleDes: SINGLE_DES_NATIVE }, 'server worker running');
+          if (!SINGLE_DES_NATIVE) {
+            log.warn(`OpenSSL's single DES is not loaded: settlement files verify about 3 times slower. Start node with ${SERVER_WORKER_NODE_FLAGS.join(' ')} (purseflow app up and the images do).`);
+          }
           await worker.run();
           log.info('server worker stopped');
         } finally {

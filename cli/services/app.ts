@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { SERVER_WORKER_NODE_FLAGS } from '../../workflows';
 import { ServicesConfig } from './config';
 import { canConnect, ManagedProcess, runningPid, startDetached, stopProcess, waitUntilReady, sleep, isAlive } from './process-control';
 import { ServiceError } from './service-error';
@@ -23,6 +24,8 @@ interface AppProcess {
   /** A program other than this CLI (socat); by default the process is `node <cli> ...args`. */
   readonly program?: string;
   readonly args: string[];
+  /** Flags for node before the CLI's entry (only for `node <cli>` processes). */
+  readonly nodeFlags?: readonly string[];
   /** Variables of this process alone (each reader agent serves its metrics on a port of its own). */
   readonly env?: Record<string, string>;
   readonly ready: (config: ServicesConfig) => Promise<boolean>;
@@ -40,7 +43,7 @@ export function portalPort(env: NodeJS.ProcessEnv = process.env): number {
 function appProcesses(config: ServicesConfig): AppProcess[] {
   const alive = async () => true;
   return [
-    { name: 'worker', args: ['worker'], ready: alive },
+    { name: 'worker', args: ['worker'], nodeFlags: SERVER_WORKER_NODE_FLAGS, ready: alive },
     {
       name: 'sim-card',
       args: ['sim', 'card', '--csn', DEMO_CARD_CSN, '--vpcd-port', String(config.pcscd.vpcdPort), '--state', path.join(config.dataDir, 'cards', `${DEMO_CARD_CSN}.in-reader.json`)],
@@ -100,7 +103,7 @@ export async function startApp(config: ServicesConfig, cliEntry: string, environ
     }
     if (app.program) fs.mkdirSync(path.dirname(serialLinks(config).simulator), { recursive: true });
     const processEnv = { ...env, ...app.env };
-    const pid = app.program ? startDetached(proc, app.program, app.args, processEnv) : startDetached(proc, process.execPath, [cliEntry, ...app.args], processEnv);
+    const pid = app.program ? startDetached(proc, app.program, app.args, processEnv) : startDetached(proc, process.execPath, [...(app.nodeFlags ?? []), cliEntry, ...app.args], processEnv);
     await waitUntilReady(proc, () => app.ready(config), config.readyTimeoutMs, pid);
     // A process that dies in its first second (bad configuration, reader missing) is reported here, with its log.
     await sleep(1000);

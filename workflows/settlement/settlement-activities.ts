@@ -8,7 +8,7 @@ import { Transform } from 'node:stream';
 import { heartbeat } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { isTransferApplied, type Ledger, type TransferInput } from '../../ledger';
-import { EstbError, readEstb, type EstbErrorCode, type KeyStore, type RecordRejection } from '../../card-driver';
+import { EstbError, readEstbBlocks, type EstbErrorCode, type KeyStore, type RecordRejection } from '../../card-driver';
 import { TRANSFER_CODE } from '../registry';
 import { decideChunk, purseOfKey, PURSE_ECASH, type RecordProof } from './record-verdict';
 import { cardStandings, floatAccountId, lockPurseShadows, readPurseShadows, recordSettledPurchases, samOwners, settlingMerchant, transferCardOwner, type SettlingMerchant } from './registry-facts';
@@ -257,7 +257,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
       };
 
       try {
-        for await (const event of readEstb(hashing, { keys })) {
+        for await (const event of readEstbBlocks(hashing, { keys })) {
           if (event.kind === 'header') {
             const h = event.header;
             if (h.transferCardId !== input.transferCardId || h.batchSeq !== input.batchSeq) return refuse('file_changed', 'its header names another batch');
@@ -274,20 +274,22 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
               chunkRecords: input.chunkRecords,
             });
             if (batch.fileSha256 !== input.upload.sha256) return refuse('batch_seq_reused', input.batchKey);
-          } else if (event.kind === 'record') {
-            const r = event.record;
-            staged.push({
-              index: event.index,
-              csn: r.csn,
-              atc: r.atc,
-              purse: r.purse,
-              amount: r.amount,
-              balanceAfter: r.balanceAfter,
-              samId: r.samId,
-              samSeq: r.samSeq,
-              time: r.time,
-              proof: proofOf(event.verdict.reasons),
-            });
+          } else if (event.kind === 'records') {
+            for (let i = 0; i < event.records.length; i++) {
+              const r = event.records[i];
+              staged.push({
+                index: event.first + i,
+                csn: r.csn,
+                atc: r.atc,
+                purse: r.purse,
+                amount: r.amount,
+                balanceAfter: r.balanceAfter,
+                samId: r.samId,
+                samSeq: r.samSeq,
+                time: r.time,
+                proof: proofOf(event.verdicts[i].reasons),
+              });
+            }
             if (staged.length >= STAGE_ROWS) await flush();
           } else {
             await drain();
