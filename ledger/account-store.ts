@@ -185,6 +185,24 @@ export async function lookupAccounts(knex: Knex, ids: readonly string[]): Promis
   return valid.map((id) => byId.get(id)).filter((a): a is Account => a !== undefined);
 }
 
+/** Most accounts one owner query returns: an owner holds a handful (a customer: cash and food). */
+export const MAX_ACCOUNTS_PER_OWNER = 1000;
+
+/**
+ * The accounts whose owner_ref is `ownerRef` (the registry's customer or merchant id), oldest
+ * first; uses the partial index on owner_ref. An owner_ref no account has gives [].
+ */
+export async function accountsOfOwner(knex: Knex, ownerRef: string): Promise<Account[]> {
+  if (typeof ownerRef !== 'string' || ownerRef.length === 0 || ownerRef.length > MAX_OWNER_REF) {
+    throw new LedgerError('input_malformed', `owner_ref must be 1..${MAX_OWNER_REF} characters; pass the owner's id.`);
+  }
+  const rows: AccountRecord[] = await knex('ledger_accounts').where('owner_ref', ownerRef).orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(MAX_ACCOUNTS_PER_OWNER + 1);
+  if (rows.length > MAX_ACCOUNTS_PER_OWNER) {
+    throw new LedgerError('query_invalid', `owner_ref ${JSON.stringify(ownerRef)} holds more than ${MAX_ACCOUNTS_PER_OWNER} accounts; an owner_ref names one customer or merchant, not a group.`);
+  }
+  return rows.map(toAccount);
+}
+
 /** Defines ledgers (currencies); idempotent, and refuses to change an existing one. */
 export async function defineLedgers(knex: Knex, definitions: readonly LedgerDefinition[]): Promise<void> {
   for (const d of definitions) {

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Account, AccountInput, LedgerDefinition } from './account';
-import { createAccounts, defineLedgers, listLedgers, lookupAccounts, type CreateAccountOutcome } from './account-store';
+import { accountsOfOwner, createAccounts, defineLedgers, listLedgers, lookupAccounts, type CreateAccountOutcome } from './account-store';
 import { LedgerBatcher, type BatcherOptions } from './batcher';
 import { LedgerError } from './errors';
 import { unknownAccountFlags, unknownTransferFlags } from './flags';
@@ -92,6 +92,11 @@ export class Ledger {
   /** The accounts that exist among `ids`, in the order asked; unknown ids are left out. */
   lookupAccounts(ids: readonly string[]): Promise<Account[]> {
     return lookupAccounts(this.knex, ids);
+  }
+
+  /** The accounts of one owner (owner_ref), oldest first. */
+  accountsOfOwner(ownerRef: string): Promise<Account[]> {
+    return accountsOfOwner(this.knex, ownerRef);
   }
 
   /** Applies transfers; one result per event, in order. Business failures are result codes, never throws. */

@@ -70,6 +70,23 @@ test('lookupAccounts returns the existing accounts in the order asked and skips 
   expect((await f.ledger.lookupAccounts([b.id, newId(), 'junk', a.id])).map((x) => x.id)).toEqual([b.id, a.id]);
 });
 
+test("accountsOfOwner returns one owner's accounts, oldest first, and no one else's", async () => {
+  const owner = `cust-${newId()}`;
+  const cash = customer({ ownerRef: owner });
+  const food = customer({ ownerRef: owner, ledger: EUR_FOOD, code: 'customer_food' });
+  await f.ledger.createAccounts([cash, customer({ ownerRef: `${owner}-other` })]);
+  await f.ledger.createAccounts([food]);
+  expect((await f.ledger.accountsOfOwner(owner)).map((a) => a.id)).toEqual([cash.id, food.id]);
+  expect(await f.ledger.accountsOfOwner(`nobody-${newId()}`)).toEqual([]);
+});
+
+test('accountsOfOwner refuses an empty or over-long owner_ref with input_malformed', async () => {
+  for (const bad of ['', 'x'.repeat(129)]) {
+    const error = await f.ledger.accountsOfOwner(bad).catch((err: unknown) => err);
+    expect((error as LedgerError).code).toBe('input_malformed');
+  }
+});
+
 test('defineLedgers is idempotent and refuses to change a ledger', async () => {
   await f.ledger.defineLedgers([{ id: EUR, currency: 'EUR', exponent: 2, name: 'eur-cash' }]);
   const error = await f.ledger.defineLedgers([{ id: EUR, currency: 'EUR', exponent: 3, name: 'eur-cash' }]).catch((err: unknown) => err);
