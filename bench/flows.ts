@@ -5,8 +5,12 @@
 // bare three-activity workflow (bench/bare-workflow.ts) with the same concurrency: the ratio says
 // what our real work costs on top of Temporal's own round trips.
 //
-//   node dist/bench/flows.js            8 readers × 40 downloads
-//   node dist/bench/flows.js --quick    4 readers × 10 downloads
+//   node dist/bench/flows.js                  32 readers × 20 downloads
+//   node dist/bench/flows.js --quick          32 readers × 5 downloads
+//   node dist/bench/flows.js --readers 8      fewer readers (each holds one card: one download at a time)
+//
+// A download's latency is Temporal's round trips (about half a second on the dev server), so the
+// rate is readers ÷ latency until the server saturates: the readers are what a deployment adds.
 //
 // Prints `bench <name> <value> <unit>` lines on stdout; progress on stderr. The settlement figure
 // (flows.settle.records_per_s) is printed by bench/settlement.ts.
@@ -23,8 +27,10 @@ import { bareActivities } from './bare-activities';
 import { loadServicesEnv } from './services-env';
 
 const quick = process.argv.includes('--quick');
-const READERS = quick ? 4 : 8;
-const DOWNLOADS_PER_READER = quick ? 10 : 40;
+const readersFlag = process.argv.indexOf('--readers');
+const READERS = readersFlag > 0 ? Number(process.argv[readersFlag + 1]) : 32;
+const DOWNLOADS_PER_READER = quick ? 5 : 20;
+if (!Number.isInteger(READERS) || READERS < 1 || READERS > 256) throw new Error('--readers takes a whole number 1..256');
 const AMOUNT = '1.00';
 
 /** A reader with a card that never leaves it: the card-driver simulator behind an in-memory channel. */
@@ -65,7 +71,7 @@ async function timed(lanes: number, perLane: number, one: (lane: number, i: numb
 async function main(): Promise<void> {
   loadServicesEnv();
   quietTemporalRuntime();
-  const database = await createTestDatabase('bench_flows', { min: 0, max: 16 });
+  const database = await createTestDatabase('bench_flows', { min: 0, max: 24 });
   const native = await NativeConnection.connect({ address: temporalAddress() });
   const connection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
@@ -128,6 +134,7 @@ async function main(): Promise<void> {
 
     const perSecond = flows.latenciesMs.length / flows.seconds;
     const barePerSecond = floor.latenciesMs.length / floor.seconds;
+    process.stdout.write(`bench flows.readers ${READERS} readers\n`);
     process.stdout.write(`bench flows.downloads_per_s ${perSecond.toFixed(1)} downloads/s\n`);
     process.stdout.write(`bench flows.download_p50_ms ${percentile(flows.latenciesMs, 50)} ms\n`);
     process.stdout.write(`bench flows.download_p99_ms ${percentile(flows.latenciesMs, 99)} ms\n`);
