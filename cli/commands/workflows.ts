@@ -26,7 +26,10 @@ import {
   oldestPendingReservationAgeSeconds,
   outcomeInterceptors,
   serveMetrics,
+  startTracing,
   temporalLogger,
+  workerTracing,
+  clientTracing,
   watchLedgerInvariants,
   createSettlementActivities,
   createVoucherActivities,
@@ -191,6 +194,8 @@ export function registerWorkflowCommands(program: Command): void {
       const sdkMetricsUrl = await installWorkerRuntime(log);
       const keys = keyStoreFromEnvironment();
       const readers = watchedReaders(opts.watchReader);
+      // Before the database pool opens: pg is instrumented when knex first loads it.
+      const tracing = startTracing('worker');
       await withRegistry(async (_registry, db, plainLedger) => {
         await migrateSettlement(db);
         const connection = await NativeConnection.connect({ address: e.temporalAddress });
@@ -213,13 +218,14 @@ export function registerWorkflowCommands(program: Command): void {
             keys,
             extraActivities: { ...createSettlementActivities({ db, ledger, keys }), ...createVoucherActivities({ db, ledger }) },
             activityInterceptors: [outcomeInterceptors(metrics, log)],
+            tracing: tracing && workerTracing(tracing),
           });
           onStopSignal(() => {
             log.info('stopping: finishing the tasks in hand');
             worker.shutdown();
           });
           out(`server worker on task queue ${opts.taskQueue} (master keys: ${keys.source}), metrics on :${server.port}/metrics; Ctrl-C stops it`);
-          log.info({ namespace: e.namespace, metricsPort: server.port, keySource: keys.source, watchedReaders: readers }, 'server worker running');
+          log.info({ namespace: e.namespace, metricsPort: server.port, keySource: keys.source, watchedReaders: readers, tracing: tracing !== undefined }, 'server worker running');
           await worker.run();
           log.info('server worker stopped');
         } finally {
@@ -227,6 +233,7 @@ export function registerWorkflowCommands(program: Command): void {
           await server.close();
           await clientConnection.close();
           await connection.close();
+          await tracing?.shutdown();
         }
       });
     });
@@ -252,16 +259,18 @@ export function registerWorkflowCommands(program: Command): void {
         reader = await Acr30Reader.open({ path: opts.tty! });
       }
       const metrics = createReaderAgentMetrics(opts.readerId);
+      const tracing = startTracing('reader-agent');
       const native = await NativeConnection.connect({ address: e.temporalAddress });
       const connection = await Connection.connect({ address: e.temporalAddress });
       const server = await serveMetrics({ registry: metrics.registry, port, sdkMetricsUrl });
       try {
         const agent = await ReaderAgent.create({
           connection: native,
-          client: new Client({ connection, namespace: e.namespace }),
+          client: new Client({ connection, namespace: e.namespace, ...(tracing ? { interceptors: { workflow: clientTracing() } } : {}) }),
           namespace: e.namespace,
           readerId: opts.readerId,
           reader,
+          ...(tracing ? { activityInterceptors: workerTracing(tracing).activityInterceptors } : {}),
           onEvent: (event) => {
             metrics.count(event.kind);
             if (event.kind === 'card_seen') log.info({ csn: event.csn }, 'card in reader');
@@ -283,6 +292,7 @@ export function registerWorkflowCommands(program: Command): void {
         await connection.close();
         await native.close();
         await pcsc?.close();
+        await tracing?.shutdown();
       }
     });
 

@@ -8,3 +8,5 @@ export { serveMetrics, metricsPort, type MetricsServer, type MetricsServerOption
 export { createLog, temporalLogger, SECRET_FIELDS, REDACT_PATHS, type LogOptions } from './log';
 export { ObservabilityError, type ObservabilityErrorCode } from './observability-error';
 export { createReaderAgentMetrics, type ReaderAgentMetrics, type ReaderCardEvent } from './reader-agent-metrics';
+export { startTracing, traceExportersFrom, redactAttributes, statementShape, type Tracing, type TracedProcess, type TraceExporterName } from './tracing';
+export { clientTracing, workerTracing, spanFromWorkflow, WORKFLOW_TRACING_MODULE, type WorkerTracing } from './temporal-tracing';
