@@ -69,4 +69,4 @@ export {
   type ReaderCardEvent,
 } from './observability';
 // Traces (OpenTelemetry), off unless OTEL_* variables ask for them.
-export { startTracing, traceExportersFrom, clientTracing, workerTracing, type Tracing, type TracedProcess, type WorkerTracing } from './observability';
+export { startTracing, traceExportersFrom, traceLogFields, clientTracing, workerTracing, type Tracing, type TracedProcess, type WorkerTracing } from './observability';

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import knex from 'knex';
 import pino from 'pino';
 import { migratePortal, PortalError, readPortalEnvironment, startPortal, TemporalParts } from '../../portal';
-import { clientTracing, startTracing } from '../../workflows';
+import { clientTracing, startTracing, traceLogFields } from '../../workflows';
 
 /**
  * `purseflow portal`: serves the web app until SIGINT or SIGTERM, then closes gracefully (live
@@ -27,7 +27,7 @@ export function registerPortalCommand(program: Command): void {
       const env = readPortalEnvironment({ ...process.env, ...(opts.port ? { PURSEFLOW_PORTAL_PORT: opts.port } : {}), ...(opts.host ? { PURSEFLOW_PORTAL_HOST: opts.host } : {}) });
       const databaseUrl = process.env.DATABASE_URL;
       if (!databaseUrl) throw new PortalError('config_invalid', 'DATABASE_URL is not set; start the services (`purseflow services up`) or set it.');
-      const logger = pino({ redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]'] });
+      const logger = pino({ mixin: traceLogFields, redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]'] });
       // Before the database pool opens (pg is instrumented when knex first loads it); spans start at each HTTP request.
       const tracing = startTracing('portal');
       const db = knex({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 10 } });

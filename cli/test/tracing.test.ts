@@ -152,14 +152,25 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let worker: ReturnType<typeof startCli> | undefined;
 let portal: ReturnType<typeof startCli> | undefined;
 
-afterAll(async () => {
-  await stop(portal?.child);
-  await stop(worker?.child);
-  await new Promise((resolve) => receiver?.server.close(resolve));
-  await database?.drop();
-});
+/** What the download left behind: ids, every secret it used, and the spans of its start request's trace. */
+interface Download {
+  readonly downloadId: string;
+  readonly secrets: string[];
+  readonly root: ReceivedSpan;
+}
+let download: Download;
 
-test('one trace links the portal request, the workflow, its activities and their SQL, and no span carries a secret', async () => {
+const isSql = (s: ReceivedSpan): boolean => s.attributes['db.system'] === 'postgresql' || s.attributes['db.system.name'] === 'postgresql';
+const statementOf = (s: ReceivedSpan): string => String(s.attributes['db.statement'] ?? s.attributes['db.query.text'] ?? '');
+const inTrace = (): ReceivedSpan[] => receiver.spans.filter((s) => s.traceId === download.root.traceId);
+const byId = (id: string): ReceivedSpan | undefined => inTrace().find((s) => s.spanId === id);
+function ancestors(span: ReceivedSpan): ReceivedSpan[] {
+  const chain: ReceivedSpan[] = [];
+  for (let parent = byId(span.parentSpanId); parent; parent = byId(parent.parentSpanId)) chain.push(parent);
+  return chain;
+}
+
+beforeAll(async () => {
   database = await createTestDatabase('tracing');
   receiver = await startReceiver();
   const masterKeys = Object.fromEntries([KEY_ENV.load, KEY_ENV.purchase, KEY_ENV.sam, KEY_ENV.transfer].map((name) => [name, randomBytes(16).toString('hex').toUpperCase()]));
@@ -190,7 +201,7 @@ test('one trace links the portal request, the workflow, its activities and their
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_BSP_SCHEDULE_DELAY: '200',
     PURSEFLOW_METRICS_PORT: '0',
-    PURSEFLOW_LOG_LEVEL: 'warn',
+    PURSEFLOW_LOG_LEVEL: 'info',
     PURSEFLOW_PORTAL_SESSION_KEY: sessionKey,
   };
   worker = startCli(['worker', '--task-queue', taskQueue], env);
@@ -230,22 +241,28 @@ test('one trace links the portal request, the workflow, its activities and their
   const root = await eventually('the portal span of POST /api/v1/downloads', () =>
     receiver.spans.find((s) => s.service === 'purseflow-portal' && s.kind === 2 && s.attributes['url.path'] === '/api/v1/downloads' && s.attributes['http.request.method'] === 'POST'),
   );
-  const inTrace = (): ReceivedSpan[] => receiver.spans.filter((s) => s.traceId === root.traceId);
-  const byId = (id: string): ReceivedSpan | undefined => inTrace().find((s) => s.spanId === id);
-  const ancestors = (span: ReceivedSpan): ReceivedSpan[] => {
-    const chain: ReceivedSpan[] = [];
-    for (let parent = byId(span.parentSpanId); parent; parent = byId(parent.parentSpanId)) chain.push(parent);
-    return chain;
-  };
-  const isSql = (s: ReceivedSpan): boolean => s.attributes['db.system'] === 'postgresql' || s.attributes['db.system.name'] === 'postgresql';
-  const sqlUnderActivity = await eventually('a pg span under a RunActivity span of the download', () =>
-    inTrace().find((s) => s.service === 'purseflow-worker' && isSql(s) && ancestors(s).some((a) => a.name.startsWith('RunActivity:'))),
-  );
-  const runWorkflow = await eventually('RunWorkflow:DownloadWorkflow in the same trace', () => inTrace().find((s) => s.name === 'RunWorkflow:DownloadWorkflow'));
+  const secrets = [...Object.values(masterKeys), sessionKey, password, csrf, cookie.split('=').slice(1).join('='), requestCode, authorizationCode, confirmationCode];
+  const dbPassword = new URL(database.url).password;
+  if (dbPassword) secrets.push(dbPassword);
+  download = { downloadId, secrets, root };
+  await eventually('RunWorkflow:DownloadWorkflow, exported when the workflow completes', () => inTrace().find((s) => s.name === 'RunWorkflow:DownloadWorkflow'));
+  // Stopping flushes what each process still buffers.
+  await stop(portal.child);
+  await stop(worker.child);
+});
 
-  // One chain of parents from the SQL statement up to the portal's request.
-  const chain = [sqlUnderActivity, ...ancestors(sqlUnderActivity)].map((s) => `${s.service} ${s.name}`);
-  expect(chain.at(-1)).toBe(`purseflow-portal ${root.name}`);
+afterAll(async () => {
+  await stop(portal?.child);
+  await stop(worker?.child);
+  await new Promise((resolve) => receiver?.server.close(resolve));
+  await database?.drop();
+});
+
+test('one trace runs from the portal request through StartWorkflow and RunWorkflow to an activity and its SQL', () => {
+  const sqlUnderActivity = inTrace().find((s) => s.service === 'purseflow-worker' && isSql(s) && ancestors(s).some((a) => a.name.startsWith('RunActivity:')));
+  expect(sqlUnderActivity).toBeDefined();
+  const chain = [sqlUnderActivity!, ...ancestors(sqlUnderActivity!)].map((s) => `${s.service} ${s.name}`);
+  expect(chain.at(-1)).toBe(`purseflow-portal ${download.root.name}`);
   expect(chain).toEqual(
     expect.arrayContaining([
       expect.stringMatching(/^purseflow-worker RunActivity:/),
@@ -254,23 +271,31 @@ test('one trace links the portal request, the workflow, its activities and their
       'purseflow-portal StartWorkflow:DownloadWorkflow',
     ]),
   );
-  expect(ancestors(runWorkflow).map((s) => s.name)).toEqual(['StartWorkflow:DownloadWorkflow', root.name]);
-  expect(runWorkflow.attributes.temporalWorkflowId).toBe(downloadId);
-  // SQL as written, values as placeholders.
-  const statement = String(sqlUnderActivity.attributes['db.statement'] ?? sqlUnderActivity.attributes['db.query.text']);
-  expect(statement).toMatch(/^(select|insert|update|delete|with)\b/i);
-  const statements = receiver.spans.filter(isSql).map((s) => String(s.attributes['db.statement'] ?? s.attributes['db.query.text'] ?? ''));
+  const runWorkflow = inTrace().find((s) => s.name === 'RunWorkflow:DownloadWorkflow')!;
+  expect(ancestors(runWorkflow).map((s) => s.name)).toEqual(['StartWorkflow:DownloadWorkflow', download.root.name]);
+  expect(runWorkflow.attributes.temporalWorkflowId).toBe(download.downloadId);
+});
+
+test('SQL spans carry the statement with its placeholders, never the values it binds or inlines', () => {
+  const statements = receiver.spans.filter(isSql).map(statementOf);
+  expect(statements.length).toBeGreaterThan(0);
   expect(statements.some((sql) => /\$1\b/.test(sql))).toBe(true);
   // The ledger's batched statements inline their values; only their shape is exported.
   expect(statements.filter((sql) => sql.includes("'"))).toEqual([]);
+});
 
-  // No key, code, token or password in any span of either process.
-  await stop(portal.child);
-  await stop(worker.child);
-  const secrets = [...Object.values(masterKeys), sessionKey, password, csrf, cookie.split('=').slice(1).join('='), requestCode, authorizationCode, confirmationCode];
-  const dbPassword = new URL(database.url).password;
-  if (dbPassword) secrets.push(dbPassword);
-  const leaks = receiver.spans.flatMap((s) => secrets.filter((secret) => secret.length >= 8 && (s.text.includes(secret) || s.text.toLowerCase().includes(secret.toLowerCase()))).map(() => `${s.service} ${s.name}`));
-  expect(leaks).toEqual([]);
+test('a worker log line written inside an activity carries that trace id', () => {
+  const completedLine = worker!
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.workflowId === download.downloadId && l.outcome === 'completed');
+  expect(completedLine).toMatchObject({ trace_id: download.root.traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
+});
+
+test('no span of the portal or the worker carries a master key, session key, password, CSRF token, cookie or offline code', () => {
   expect(receiver.spans.length).toBeGreaterThan(10);
+  const leaks = receiver.spans.flatMap((s) => download.secrets.filter((secret) => secret.length >= 8 && s.text.toLowerCase().includes(secret.toLowerCase())).map(() => `${s.service} ${s.name}`));
+  expect(leaks).toEqual([]);
 });

@@ -5,7 +5,7 @@ export { countLedgerResults } from './counted-ledger';
 export { oldestPendingReservationAgeSeconds } from './pending-reservations';
 export { watchLedgerInvariants, DEFAULT_INVARIANT_CHECK_INTERVAL_MS } from './ledger-invariant-watch';
 export { serveMetrics, metricsPort, type MetricsServer, type MetricsServerOptions } from './metrics-server';
-export { createLog, temporalLogger, SECRET_FIELDS, REDACT_PATHS, type LogOptions } from './log';
+export { createLog, traceLogFields, temporalLogger, SECRET_FIELDS, REDACT_PATHS, type LogOptions } from './log';
 export { ObservabilityError, type ObservabilityErrorCode } from './observability-error';
 export { createReaderAgentMetrics, type ReaderAgentMetrics, type ReaderCardEvent } from './reader-agent-metrics';
 export { startTracing, traceExportersFrom, redactAttributes, statementShape, type Tracing, type TracedProcess, type TraceExporterName } from './tracing';
