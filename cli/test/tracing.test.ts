@@ -2,18 +2,21 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { EcomPocket, KEY_ENV, PURSE, SimulatedCard, keyStoreFromEnvironment } from '../../card-driver';
+import { Acr30Simulator, EcomPocket, KEY_ENV, PURSE, SimulatedCard, keyStoreFromEnvironment } from '../../card-driver';
 import { createLedger, migrateLedger } from '../../ledger';
 import { addUser, migratePortal } from '../../portal';
 import { Registry, migrateRegistry } from '../../workflows';
 import { freshCsn, uniqueId } from '../../workflows/test/harness';
 import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
+import { openSocatPair, type SocatPair } from '../../test-support/socat-pair';
 
 /**
  * Traces for real: the portal and the server worker run as `purseflow portal` and `purseflow
  * worker` processes with OTEL_EXPORTER_OTLP_ENDPOINT pointing at an OTLP/HTTP receiver in this
  * test, on the real Temporal dev server and PostgreSQL. A customer downloads offline through the
- * portal's JSON API; the spans that arrive must form one trace from the HTTP request to the SQL.
+ * portal's JSON API, then connected through a `purseflow reader-agent` process holding an ACR30S
+ * (card-driver's simulator on a socat pty pair); the spans that arrive must form one trace from
+ * the HTTP request to the SQL, and to the card activities on the reader agent.
  */
 jest.setTimeout(240_000);
 
@@ -151,24 +154,30 @@ let database: TestDatabase;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let worker: ReturnType<typeof startCli> | undefined;
 let portal: ReturnType<typeof startCli> | undefined;
+let agent: ReturnType<typeof startCli> | undefined;
+let pair: SocatPair | undefined;
+let sim: Acr30Simulator | undefined;
 
 /** What the download left behind: ids, every secret it used, and the spans of its start request's trace. */
 interface Download {
   readonly downloadId: string;
   readonly secrets: string[];
   readonly root: ReceivedSpan;
+  /** The HTTP span that started the connected download. */
+  readonly connectedRoot: ReceivedSpan;
 }
 let download: Download;
 
 const isSql = (s: ReceivedSpan): boolean => s.attributes['db.system'] === 'postgresql' || s.attributes['db.system.name'] === 'postgresql';
 const statementOf = (s: ReceivedSpan): string => String(s.attributes['db.statement'] ?? s.attributes['db.query.text'] ?? '');
-const inTrace = (): ReceivedSpan[] => receiver.spans.filter((s) => s.traceId === download.root.traceId);
-const byId = (id: string): ReceivedSpan | undefined => inTrace().find((s) => s.spanId === id);
+const inTrace = (root = download.root): ReceivedSpan[] => receiver.spans.filter((s) => s.traceId === root.traceId);
+const byId = (id: string): ReceivedSpan | undefined => receiver.spans.find((s) => s.spanId === id);
 function ancestors(span: ReceivedSpan): ReceivedSpan[] {
   const chain: ReceivedSpan[] = [];
   for (let parent = byId(span.parentSpanId); parent; parent = byId(parent.parentSpanId)) chain.push(parent);
   return chain;
 }
+const isStartOfDownload = (s: ReceivedSpan): boolean => s.service === 'purseflow-portal' && s.kind === 2 && s.attributes['url.path'] === '/api/v1/downloads' && s.attributes['http.request.method'] === 'POST';
 
 beforeAll(async () => {
   database = await createTestDatabase('tracing');
@@ -192,7 +201,12 @@ beforeAll(async () => {
   await registry.issueCard({ csn, customerId });
   const email = `${customerId}@example.com`;
   await addUser(database.db, { email, role: 'customer', password, linkedId: customerId });
-  const pocket = new EcomPocket(SimulatedCard.issue(keyStoreFromEnvironment(masterKeys), csn));
+  const card = SimulatedCard.issue(keyStoreFromEnvironment(masterKeys), csn);
+  const pocket = new EcomPocket(card);
+  const readerId = uniqueId('desk');
+  await registry.assignReader({ readerId, customerId });
+  pair = await openSocatPair();
+  sim = await Acr30Simulator.open({ path: pair.devicePath, card: null, paced: false, announceReset: false });
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -206,7 +220,9 @@ beforeAll(async () => {
   };
   worker = startCli(['worker', '--task-queue', taskQueue], env);
   portal = startCli(['portal', '--port', '0', '--task-queue', taskQueue], env);
+  agent = startCli(['reader-agent', '--reader-id', readerId, '--tty', pair.hostPath], env);
   await worker.line(/server worker on task queue/);
+  await agent.line(/reader agent \S+ on/);
   const portalUrl = (await portal.line(/portal listening on (\S+)/))[1];
 
   // The customer signs in and downloads 80.00 offline, typing the Pocket's codes.
@@ -238,20 +254,37 @@ beforeAll(async () => {
   expect(done.json).toMatchObject({ step: 'posted', finished: true });
 
   // The HTTP span of the start request is the root; the workflow's span arrives when it completes.
-  const root = await eventually('the portal span of POST /api/v1/downloads', () =>
-    receiver.spans.find((s) => s.service === 'purseflow-portal' && s.kind === 2 && s.attributes['url.path'] === '/api/v1/downloads' && s.attributes['http.request.method'] === 'POST'),
-  );
+  const root = await eventually('the portal span of POST /api/v1/downloads', () => receiver.spans.find(isStartOfDownload));
+
+  // Then 20.00 onto the card in the ACR30S, once the portal sees its reader agent online.
+  sim.insert(card);
+  for (let i = 0; i < 120 && ((await call('GET', '/api/v1/customer/overview')).json.readers as unknown[]).length === 0; i++) await new Promise((r) => setTimeout(r, 250));
+  const connected = await call('POST', '/api/v1/downloads', { csn, purse: 'ecash', amount: '20.00', mode: 'connected', readerId });
+  expect(connected.status).toBe(201);
+  const connectedId = String(connected.json.downloadId);
+  let view = connected.json;
+  for (let i = 0; i < 240 && view.finished !== true; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    view = (await call('GET', `/api/v1/downloads/${connectedId}`)).json;
+  }
+  expect(view).toMatchObject({ step: 'posted', finished: true });
+  const connectedRoot = await eventually('the portal span of the connected download', () => receiver.spans.find((s) => isStartOfDownload(s) && s.traceId !== root.traceId));
   const secrets = [...Object.values(masterKeys), sessionKey, password, csrf, cookie.split('=').slice(1).join('='), requestCode, authorizationCode, confirmationCode];
   const dbPassword = new URL(database.url).password;
   if (dbPassword) secrets.push(dbPassword);
-  download = { downloadId, secrets, root };
+  download = { downloadId, secrets, root, connectedRoot };
   await eventually('RunWorkflow:DownloadWorkflow, exported when the workflow completes', () => inTrace().find((s) => s.name === 'RunWorkflow:DownloadWorkflow'));
+  await eventually('the connected download\'s workflow span', () => inTrace(connectedRoot).find((s) => s.name === 'RunWorkflow:DownloadWorkflow'));
   // Stopping flushes what each process still buffers.
+  await stop(agent.child);
   await stop(portal.child);
   await stop(worker.child);
 });
 
 afterAll(async () => {
+  await stop(agent?.child);
+  await sim?.close();
+  await pair?.close();
   await stop(portal?.child);
   await stop(worker?.child);
   await new Promise((resolve) => receiver?.server.close(resolve));
@@ -276,6 +309,15 @@ test('one trace runs from the portal request through StartWorkflow and RunWorkfl
   expect(runWorkflow.attributes.temporalWorkflowId).toBe(download.downloadId);
 });
 
+test("the card activities on the reader agent continue the workflow's trace", () => {
+  const cardSpans = inTrace(download.connectedRoot).filter((s) => s.service === 'purseflow-reader-agent' && s.name.startsWith('RunActivity:'));
+  expect(cardSpans.length).toBeGreaterThan(0);
+  for (const span of cardSpans) {
+    const chain = ancestors(span).map((s) => `${s.service} ${s.name}`);
+    expect(chain).toEqual([span.name.replace('RunActivity:', 'purseflow-worker StartActivity:'), 'purseflow-worker RunWorkflow:DownloadWorkflow', 'purseflow-portal StartWorkflow:DownloadWorkflow', `purseflow-portal ${download.connectedRoot.name}`]);
+  }
+});
+
 test('SQL spans carry the statement with its placeholders, never the values it binds or inlines', () => {
   const statements = receiver.spans.filter(isSql).map(statementOf);
   expect(statements.length).toBeGreaterThan(0);
@@ -294,7 +336,7 @@ test('a worker log line written inside an activity carries that trace id', () =>
   expect(completedLine).toMatchObject({ trace_id: download.root.traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
 });
 
-test('no span of the portal or the worker carries a master key, session key, password, CSRF token, cookie or offline code', () => {
+test('no span of the portal, the worker or the reader agent carries a master key, session key, password, CSRF token, cookie or offline code', () => {
   expect(receiver.spans.length).toBeGreaterThan(10);
   const leaks = receiver.spans.flatMap((s) => download.secrets.filter((secret) => secret.length >= 8 && s.text.toLowerCase().includes(secret.toLowerCase())).map(() => `${s.service} ${s.name}`));
   expect(leaks).toEqual([]);
