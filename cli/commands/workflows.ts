@@ -189,13 +189,14 @@ export function registerWorkflowCommands(program: Command): void {
     .option('--watch-reader <id>', 'a reader id whose agent purseflow_reader_agent_up reports; repeat (also PURSEFLOW_READER_IDS=a,b)', collect, [])
     .action(async (opts: { taskQueue: string; watchReader: string[] }) => {
       const e = endpoints();
+      // First: a tracing misconfiguration fails before the Runtime holds the process open, and pg is
+      // instrumented before knex first loads it.
+      const tracing = startTracing('worker');
       const port = metricsPort(process.env.PURSEFLOW_METRICS_PORT, WORKER_METRICS_PORT);
       const log = createLog({ bindings: { process: 'worker', taskQueue: opts.taskQueue } });
       const sdkMetricsUrl = await installWorkerRuntime(log);
       const keys = keyStoreFromEnvironment();
       const readers = watchedReaders(opts.watchReader);
-      // Before the database pool opens: pg is instrumented when knex first loads it.
-      const tracing = startTracing('worker');
       await withRegistry(async (_registry, db, plainLedger) => {
         await migrateSettlement(db);
         const connection = await NativeConnection.connect({ address: e.temporalAddress });
@@ -247,6 +248,7 @@ export function registerWorkflowCommands(program: Command): void {
     .action(async (opts: { readerId: string; reader?: string; tty?: string }) => {
       if (!opts.reader && !opts.tty) throw new InvalidArgumentError('give --reader NAME (PC/SC) or --tty PATH (ACR30S)');
       const e = endpoints();
+      const tracing = startTracing('reader-agent');
       const port = metricsPort(process.env.PURSEFLOW_METRICS_PORT, READER_AGENT_METRICS_PORT);
       const log = createLog({ bindings: { process: 'reader-agent', readerId: opts.readerId } });
       const sdkMetricsUrl = await installWorkerRuntime(log);
@@ -259,7 +261,6 @@ export function registerWorkflowCommands(program: Command): void {
         reader = await Acr30Reader.open({ path: opts.tty! });
       }
       const metrics = createReaderAgentMetrics(opts.readerId);
-      const tracing = startTracing('reader-agent');
       const native = await NativeConnection.connect({ address: e.temporalAddress });
       const connection = await Connection.connect({ address: e.temporalAddress });
       const server = await serveMetrics({ registry: metrics.registry, port, sdkMetricsUrl });
