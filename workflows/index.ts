@@ -68,3 +68,5 @@ export {
   type ReaderAgentMetrics,
   type ReaderCardEvent,
 } from './observability';
+// Traces (OpenTelemetry), off unless OTEL_* variables ask for them.
+export { startTracing, traceExportersFrom, traceLogFields, clientTracing, workerTracing, type Tracing, type TracedProcess, type WorkerTracing } from './observability';

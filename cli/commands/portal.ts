@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import knex from 'knex';
 import pino from 'pino';
 import { migratePortal, PortalError, readPortalEnvironment, startPortal, TemporalParts } from '../../portal';
+import { clientTracing, startTracing, traceLogFields } from '../../workflows';
 
 /**
  * `purseflow portal`: serves the web app until SIGINT or SIGTERM, then closes gracefully (live
@@ -12,6 +13,7 @@ import { migratePortal, PortalError, readPortalEnvironment, startPortal, Tempora
 interface PortalCommandOptions {
   port?: string;
   host?: string;
+  taskQueue?: string;
 }
 
 export function registerPortalCommand(program: Command): void {
@@ -20,17 +22,20 @@ export function registerPortalCommand(program: Command): void {
     .description('serve the portal for customers, merchants and operators (PURSEFLOW_PORTAL_PORT, PURSEFLOW_PORTAL_SESSION_KEY; see portal/README.md)')
     .option('--port <port>', 'port to listen on (default PURSEFLOW_PORTAL_PORT or 8080)')
     .option('--host <host>', 'address to listen on (default PURSEFLOW_PORTAL_HOST or 127.0.0.1)')
+    .option('--task-queue <name>', "the server worker's task queue (default: the server worker's default)")
     .action(async (opts: PortalCommandOptions) => {
       const env = readPortalEnvironment({ ...process.env, ...(opts.port ? { PURSEFLOW_PORTAL_PORT: opts.port } : {}), ...(opts.host ? { PURSEFLOW_PORTAL_HOST: opts.host } : {}) });
       const databaseUrl = process.env.DATABASE_URL;
       if (!databaseUrl) throw new PortalError('config_invalid', 'DATABASE_URL is not set; start the services (`purseflow services up`) or set it.');
-      const logger = pino({ redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]'] });
+      const logger = pino({ mixin: traceLogFields, redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]'] });
+      // Before the database pool opens (pg is instrumented when knex first loads it); spans start at each HTTP request.
+      const tracing = startTracing('portal');
       const db = knex({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 10 } });
       await migratePortal(db);
       const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
-      const client = new Client({ connection, namespace: env.temporalNamespace });
+      const client = new Client({ connection, namespace: env.temporalNamespace, ...(tracing ? { interceptors: { workflow: clientTracing() } } : {}) });
       const uploadDir = process.env.PURSEFLOW_UPLOAD_DIR || path.join(process.env.PURSEFLOW_DATA_DIR || path.join(process.cwd(), '.data'), 'uploads');
-      const parts = new TemporalParts({ client, db, uploadDir });
+      const parts = new TemporalParts({ client, db, uploadDir, ...(opts.taskQueue ? { taskQueue: opts.taskQueue } : {}) });
       const running = await startPortal({
         db,
         workflows: parts,
@@ -53,5 +58,6 @@ export function registerPortalCommand(program: Command): void {
       await running.close();
       await connection.close();
       await db.destroy();
+      await tracing?.shutdown();
     });
 }

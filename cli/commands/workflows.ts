@@ -27,7 +27,10 @@ import {
   oldestPendingReservationAgeSeconds,
   outcomeInterceptors,
   serveMetrics,
+  startTracing,
   temporalLogger,
+  workerTracing,
+  clientTracing,
   watchLedgerInvariants,
   createSettlementActivities,
   createVoucherActivities,
@@ -187,6 +190,9 @@ export function registerWorkflowCommands(program: Command): void {
     .option('--watch-reader <id>', 'a reader id whose agent purseflow_reader_agent_up reports; repeat (also PURSEFLOW_READER_IDS=a,b)', collect, [])
     .action(async (opts: { taskQueue: string; watchReader: string[] }) => {
       const e = endpoints();
+      // First: a tracing misconfiguration fails before the Runtime holds the process open, and pg is
+      // instrumented before knex first loads it.
+      const tracing = startTracing('worker');
       const port = metricsPort(process.env.PURSEFLOW_METRICS_PORT, WORKER_METRICS_PORT);
       const log = createLog({ bindings: { process: 'worker', taskQueue: opts.taskQueue } });
       const sdkMetricsUrl = await installWorkerRuntime(log);
@@ -214,13 +220,14 @@ export function registerWorkflowCommands(program: Command): void {
             keys,
             extraActivities: { ...createSettlementActivities({ db, ledger, keys }), ...createVoucherActivities({ db, ledger }) },
             activityInterceptors: [outcomeInterceptors(metrics, log)],
+            tracing: tracing && workerTracing(tracing),
           });
           onStopSignal(() => {
             log.info('stopping: finishing the tasks in hand');
             worker.shutdown();
           });
           out(`server worker on task queue ${opts.taskQueue} (master keys: ${keys.source}), metrics on :${server.port}/metrics; Ctrl-C stops it`);
-          log.info({ namespace: e.namespace, metricsPort: server.port, keySource: keys.source, watchedReaders: readers, singleDes: SINGLE_DES_NATIVE }, 'server worker running');
+          log.info({ namespace: e.namespace, metricsPort: server.port, keySource: keys.source, watchedReaders: readers, tracing: tracing !== undefined, singleDes: SINGLE_DES_NATIVE }, 'server worker running');
           if (!SINGLE_DES_NATIVE) {
             log.warn(`OpenSSL's single DES is not loaded: settlement files verify about 3 times slower. Start node with ${SERVER_WORKER_NODE_FLAGS.join(' ')} (purseflow app up and the images do).`);
           }
@@ -231,6 +238,7 @@ export function registerWorkflowCommands(program: Command): void {
           await server.close();
           await clientConnection.close();
           await connection.close();
+          await tracing?.shutdown();
         }
       });
     });
@@ -244,6 +252,7 @@ export function registerWorkflowCommands(program: Command): void {
     .action(async (opts: { readerId: string; reader?: string; tty?: string }) => {
       if (!opts.reader && !opts.tty) throw new InvalidArgumentError('give --reader NAME (PC/SC) or --tty PATH (ACR30S)');
       const e = endpoints();
+      const tracing = startTracing('reader-agent');
       const port = metricsPort(process.env.PURSEFLOW_METRICS_PORT, READER_AGENT_METRICS_PORT);
       const log = createLog({ bindings: { process: 'reader-agent', readerId: opts.readerId } });
       const sdkMetricsUrl = await installWorkerRuntime(log);
@@ -262,10 +271,11 @@ export function registerWorkflowCommands(program: Command): void {
       try {
         const agent = await ReaderAgent.create({
           connection: native,
-          client: new Client({ connection, namespace: e.namespace }),
+          client: new Client({ connection, namespace: e.namespace, ...(tracing ? { interceptors: { workflow: clientTracing() } } : {}) }),
           namespace: e.namespace,
           readerId: opts.readerId,
           reader,
+          ...(tracing ? { activityInterceptors: workerTracing(tracing).activityInterceptors } : {}),
           onEvent: (event) => {
             metrics.count(event.kind);
             if (event.kind === 'card_seen') log.info({ csn: event.csn }, 'card in reader');
@@ -287,6 +297,7 @@ export function registerWorkflowCommands(program: Command): void {
         await connection.close();
         await native.close();
         await pcsc?.close();
+        await tracing?.shutdown();
       }
     });
 

@@ -1,5 +1,6 @@
 // Structured JSON logs (pino) for the worker processes. One list says which fields are secret, so a
 // key store, a code or a password handed to a log call by mistake is censored, never written.
+import { trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 
@@ -39,10 +40,21 @@ export interface LogOptions {
   readonly destination?: DestinationStream;
 }
 
+/**
+ * pino's `mixin`: a line written inside a traced request or activity carries its trace_id and
+ * span_id, so a log line leads to its trace. Nothing when tracing is off (no span is ever active).
+ */
+export function traceLogFields(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
+
 export function createLog(options: LogOptions = {}): Logger {
   const level = options.level ?? process.env.PURSEFLOW_LOG_LEVEL ?? 'info';
   const base = { service: 'purseflow', ...(options.bindings ?? {}) };
-  const config = { level, base, redact: { paths: [...REDACT_PATHS], censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime };
+  const config = { level, base, mixin: traceLogFields, redact: { paths: [...REDACT_PATHS], censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime };
   return options.destination ? pino(config, options.destination) : pino(config);
 }
 

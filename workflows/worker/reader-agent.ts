@@ -2,7 +2,7 @@
 // only card activities, holds no keys and no database. When a card is put into its reader it tells
 // the downloads waiting for that card (search attributes PurseflowState + CardSerial), so a torn
 // load is recovered on whichever of the customer's readers the card shows up.
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type ActivityInterceptorsFactory, type NativeConnection } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { CardSlot, type SlotReader } from '../activities/card-slot';
 import { createCardActivities } from '../activities/card-activities';
@@ -16,6 +16,8 @@ export interface ReaderAgentOptions {
   readonly readerId: string;
   readonly reader: SlotReader;
   readonly identity?: string;
+  /** Seen by every card activity run (tracing: workflows/observability workerTracing). */
+  readonly activityInterceptors?: readonly ActivityInterceptorsFactory[];
   /** Reports what happens (card seen, downloads told); default: nothing. */
   readonly onEvent?: (event: ReaderAgentEvent) => void;
 }
@@ -55,6 +57,7 @@ export class ReaderAgent {
       // One card, one conversation: APDUs of two loads must never interleave.
       maxConcurrentActivityTaskExecutions: 1,
       identity: options.identity ?? `reader-agent:${options.readerId}`,
+      ...(options.activityInterceptors ? { interceptors: { activity: [...options.activityInterceptors] } } : {}),
     });
     const agent = new ReaderAgent(worker, slot, options);
     options.reader.on('card-inserted', agent.onCardInserted);

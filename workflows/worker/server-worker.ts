@@ -9,6 +9,7 @@ import { Registry } from '../registry';
 import { createServerActivities } from '../activities/server-activities';
 import { createSettlementActivities } from '../settlement/settlement-activities';
 import { createVoucherActivities } from '../vouchers/voucher-activities';
+import { WORKFLOW_TRACING_MODULE, type WorkerTracing } from '../observability/temporal-tracing';
 
 /** The task queue the workflows and the server activities run on. */
 export { SERVER_TASK_QUEUE };
@@ -22,14 +23,24 @@ export { SERVER_TASK_QUEUE };
  */
 export const SERVER_WORKER_NODE_FLAGS: readonly string[] = ['--openssl-legacy-provider', '--max-semi-space-size=1'];
 
-let bundle: Promise<WorkflowBundle> | undefined;
+const bundles = new Map<boolean, Promise<WorkflowBundle>>();
 
 /**
  * The workflow code, bundled once per process (webpack takes seconds; every worker and every
- * replay in this process shares the result).
+ * replay in this process shares the result). `traced` adds the OpenTelemetry workflow
+ * interceptors (workflows/observability); they add no commands, so histories replay either way.
  */
-export function bundleWorkflows(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../temporal-workflows'), logger: quietBundlerLogger });
+export function bundleWorkflows(options: { readonly traced?: boolean } = {}): Promise<WorkflowBundle> {
+  const traced = options.traced ?? false;
+  let bundle = bundles.get(traced);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath: require.resolve('../temporal-workflows'),
+      workflowInterceptorModules: traced ? [WORKFLOW_TRACING_MODULE] : [],
+      logger: quietBundlerLogger,
+    });
+    bundles.set(traced, bundle);
+  }
   return bundle;
 }
 
@@ -55,6 +66,8 @@ export interface ServerWorkerOptions {
   readonly identity?: string;
   /** Seen by every activity run (workflows/observability counts outcomes with one). */
   readonly activityInterceptors?: readonly ActivityInterceptorsFactory[];
+  /** Traces workflows and activities (workflows/observability workerTracing); leave out when tracing is off. */
+  readonly tracing?: WorkerTracing;
 }
 
 export async function createServerWorker(options: ServerWorkerOptions): Promise<Worker> {
@@ -65,13 +78,15 @@ export async function createServerWorker(options: ServerWorkerOptions): Promise<
     ...createVoucherActivities({ db: options.knex, ledger: options.ledger }),
     ...(options.extraActivities ?? {}),
   };
+  const activityInterceptors = [...(options.tracing?.activityInterceptors ?? []), ...(options.activityInterceptors ?? [])];
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? SERVER_TASK_QUEUE,
-    workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+    workflowBundle: options.workflowBundle ?? (await bundleWorkflows({ traced: options.tracing !== undefined })),
     activities,
-    ...(options.activityInterceptors ? { interceptors: { activity: [...options.activityInterceptors] } } : {}),
+    ...(activityInterceptors.length > 0 ? { interceptors: { activity: activityInterceptors } } : {}),
+    ...(options.tracing ? { sinks: options.tracing.sinks } : {}),
     // The bridge refuses an explicit undefined identity; leave the SDK's default then.
     ...(options.identity ? { identity: options.identity } : {}),
   });
