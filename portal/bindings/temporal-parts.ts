@@ -18,8 +18,10 @@ import {
   settlementProgress,
   uploadSettlementFile,
   type CodeAnswer,
+  type DownloadTiming,
+  type StuckDownload,
 } from '../../workflows/client';
-import { getAccountBalance } from '../../ledger/queries';
+import { getAccountBalance, lookupTransfers } from '../../ledger/queries';
 import { PortalError } from '../errors';
 import { formatMinor } from '../money';
 import {
@@ -59,6 +61,11 @@ export interface TemporalPartsOptions {
   readonly uploadDir: string;
   /** A settlement still running after this long is listed for operators (default SETTLEMENT_STUCK_AFTER_MS, 15 min). */
   readonly settlementStuckAfterMs?: number;
+  /**
+   * Time-outs handed to every download the portal starts (reminder, operator flag…); the
+   * workflow's DEFAULT_TIMING otherwise. Tests shorten them to make a download wait past its time.
+   */
+  readonly downloadTiming?: Partial<DownloadTiming>;
 }
 
 /**
@@ -167,6 +174,7 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
         readerId: request.readerId ?? undefined,
         // The workflow itself refuses a card of anyone else (card_not_yours), whatever the page checked.
         customerId: request.customerId,
+        ...(this.options.downloadTiming ? { timing: this.options.downloadTiming } : {}),
         }),
       );
     } catch (err) {
@@ -344,14 +352,38 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
       ],
       actions: [],
     }));
-    return [...stuck.map((s): AttentionItem => ({
+    const downloadItems = await Promise.all(stuck.map((s) => this.stuckDownloadItem(s)));
+    return [...downloadItems, ...settlementItems, ...flaggedItems];
+  }
+
+  /**
+   * A stuck download with its evidence: what visibility knows, and what the workflow's state adds
+   * (why it waits, the card's ATC, codes counted, the pending transfer holding the money, its last
+   * steps). The codes themselves are never shown: they are not in the workflow's state either.
+   */
+  private async stuckDownloadItem(s: StuckDownload): Promise<AttentionItem> {
+    const evidence = [s.customerId ? `customer ${s.customerId}` : null, s.readerId ? `reader ${s.readerId}` : null];
+    const state = await this.within(QUERY_DEADLINE_MS, () => this.downloads.state(s.workflowId.replace(/^download-/, ''))).catch(() => null);
+    if (state) {
+      const reservation = state.reservationId ? (await lookupTransfers(this.options.db, [state.reservationId]))[0] : undefined;
+      evidence.push(
+        state.operatorReason ? `why it waits: ${state.operatorReason}` : null,
+        state.atc !== undefined ? `card ATC of this load: ${state.atc}` : null,
+        reservation ? `pending transfer ${reservation.id} holds ${formatMinor(reservation.amount)} (reserved ${reservation.timestamp.toISOString().slice(0, 19).replace('T', ' ')} UTC)` : null,
+        state.mode === 'offline' ? `codes refused so far: ${state.wrongCodes} of 5; reminders shown: ${state.reminders}` : null,
+        ...state.history.slice(-3).map((e) => `${e.at.slice(0, 19).replace('T', ' ')} UTC ${e.phase.replace(/_/g, ' ')}: ${e.note}`),
+      );
+    } else {
+      evidence.push('the workflow did not answer its state query (is the server worker running?)');
+    }
+    return {
       workflowId: s.workflowId,
       kind: s.phase === 'locked' ? 'code_entry_locked' : 'download_stuck',
       summary: `${s.amountMinor !== undefined ? formatMinor(BigInt(s.amountMinor)) : '?'} to card ${s.csn ?? '?'} (${s.phase.replace(/_/g, ' ')})`,
       since: s.startTime,
-      evidence: [s.customerId ? `customer ${s.customerId}` : null, s.readerId ? `reader ${s.readerId}` : null].filter((e): e is string => e !== null),
+      evidence: evidence.filter((e): e is string => e !== null),
       actions: s.phase === 'locked' ? ['unlock', 'resolve', 'void'] : ['retry', 'resolve', 'void'],
-    })), ...settlementItems, ...flaggedItems];
+    };
   }
 
   async operatorAction(workflowId: string, action: OperatorAction, evidence: string, operator: string, updateId: string): Promise<string> {
