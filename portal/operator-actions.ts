@@ -34,7 +34,8 @@ export interface AttentionCase {
 
 export async function attentionCase(ctx: PortalContext, workflowId: string): Promise<AttentionCase> {
   const [items, audit] = await Promise.all([ctx.workflows.needsAttention(), auditTrail(ctx, workflowId)]);
-  const item = items.find((i) => i.workflowId === workflowId) ?? null;
+  const listed = items.find((i) => i.workflowId === workflowId);
+  const item = listed ? await ctx.workflows.attentionDetail(listed) : null;
   if (!item && audit.length === 0) throw new PortalError('not_found', 'There is nothing here: no item with this id needs attention or was acted on. Go back to the list.');
   return { workflowId, item, audit };
 }

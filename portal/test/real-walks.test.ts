@@ -219,14 +219,15 @@ test('an operator finds a download left without its confirmation code, resolves 
   await addUser(wf.db.db, { email: operatorEmail, role: 'operator', password: PASSWORD });
   const ops = await signedInPage(operatorEmail, '/operator');
   await ops.getByRole('heading', { name: 'Needs attention', level: 1 }).waitFor();
-  await reloadUntil(ops, 'why it waits: no confirmation code from the customer', 60_000);
-  const item = ops.getByRole('listitem').filter({ has: ops.getByRole('link', { name: new RegExp(`40\\.00 to card ${csn}`) }) });
-  await item.getByText('why it waits: no confirmation code from the customer').waitFor();
+  const flagged = `40.00 to card ${csn} (needs operator)`;
+  await reloadUntil(ops, flagged, 60_000);
+  await ops.getByRole('listitem').filter({ has: ops.getByRole('link', { name: flagged }) }).getByText(`customer ${customerId}`).waitFor();
   await ops.screenshot({ path: join(ARTIFACTS, 'real-operator-needs-attention.png'), fullPage: true });
 
-  // Opens it: the evidence names the pending transfer holding the money and the card's ATC.
-  await item.getByRole('link', { name: new RegExp(`40\\.00 to card ${csn}`) }).click();
+  // Opens it: the workflow says why it waits; the evidence names the pending transfer holding the money and the card's ATC.
+  await ops.getByRole('link', { name: flagged }).click();
   await ops.waitForURL(`**/operator/items/${downloadId}`);
+  await ops.getByText('why it waits: no confirmation code from the customer').waitFor();
   await ops.getByText(`pending transfer ${reservationId} holds 40.00`).waitFor();
   await ops.getByText(`card ATC of this load: ${state.atc}`).waitFor();
   await ops.getByText('No one has acted on this yet.').waitFor();

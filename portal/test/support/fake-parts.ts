@@ -222,6 +222,9 @@ export class FakeParts implements WorkflowsPort, LedgerPort {
     if (this.broken) throw new TypeError("Cannot read properties of undefined (reading 'phase')");
     return this.attention;
   }
+  async attentionDetail(item: AttentionItem): Promise<AttentionItem> {
+    return { ...item, evidence: [...item.evidence, 'detail from the workflow'] };
+  }
   async operatorAction(workflowId: string, action: OperatorAction, evidence: string, operator: string): Promise<string> {
     if (action === 'void' && !/^\d{14}$/.test(evidence)) {
       throw new WorkflowRefusal('evidence_invalid', 'Voiding needs a fresh request code from the card (14 digits) showing the same ATC.');
