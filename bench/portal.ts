@@ -87,6 +87,9 @@ class StandIn implements WorkflowsPort, LedgerPort {
   async needsAttention() {
     return [];
   }
+  async attentionDetail<T>(item: T): Promise<T> {
+    return item;
+  }
   async operatorAction(): Promise<string> {
     throw new Error('not used');
   }

@@ -12,9 +12,13 @@ export interface PortalEnvironment {
   readonly trustProxy: boolean;
   readonly temporalUiUrl: string;
   readonly temporalNamespace: string;
+  /** The metrics listener, or null when PURSEFLOW_PORTAL_METRICS_PORT=off. */
+  readonly metrics: { readonly host: string; readonly port: number } | null;
 }
 
 export const DEFAULT_PORTAL_PORT = 8080;
+/** Beside the server worker's 9464, the reader agent's 9465 and the ACR30 agent's 9466. */
+export const DEFAULT_PORTAL_METRICS_PORT = 9467;
 
 export function readPortalEnvironment(env: NodeJS.ProcessEnv = process.env): PortalEnvironment {
   const port = Number(env.PURSEFLOW_PORTAL_PORT ?? DEFAULT_PORTAL_PORT);
@@ -29,7 +33,19 @@ export function readPortalEnvironment(env: NodeJS.ProcessEnv = process.env): Por
     trustProxy: env.PURSEFLOW_PORTAL_TRUST_PROXY === 'true',
     temporalUiUrl: env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233',
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    metrics: readMetricsListener(env),
   };
+}
+
+/** Metrics have their own listener, on loopback unless PURSEFLOW_PORTAL_METRICS_HOST says otherwise. */
+function readMetricsListener(env: NodeJS.ProcessEnv): PortalEnvironment['metrics'] {
+  const value = env.PURSEFLOW_PORTAL_METRICS_PORT ?? String(DEFAULT_PORTAL_METRICS_PORT);
+  if (value === 'off') return null;
+  const port = Number(value);
+  if (value === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new PortalError('config_invalid', `PURSEFLOW_PORTAL_METRICS_PORT=${value} is not a port number; set it to a number between 1 and 65535, or to off.`);
+  }
+  return { host: env.PURSEFLOW_PORTAL_METRICS_HOST ?? '127.0.0.1', port };
 }
 
 /** 32 bytes as 64 hex digits; anything else is refused so that a weak key never signs sessions. */

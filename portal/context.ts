@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { DownloadWatchHub } from './live/download-watch';
+import type { PortalMetrics } from './metrics';
 import type { LedgerPort, WorkflowsPort } from './ports';
 import type { Views } from './views/render';
 
@@ -37,4 +38,5 @@ export interface PortalContext {
   readonly limits: PortalLimits;
   readonly temporalUiUrl: string;
   readonly temporalNamespace: string;
+  readonly metrics: PortalMetrics;
 }

@@ -25,6 +25,11 @@ export class EstbUploadGate extends Transform {
     super();
   }
 
+  /** Bytes that went through the gate so far. */
+  get bytes(): number {
+    return this.seenBytes;
+  }
+
   /** The number of records the header announces, once the header went through. */
   recordCount: number | null = null;
 

@@ -2,8 +2,9 @@
  * The portal's public face: the web app for customers, merchants and operators (issue 7).
  * cli/ composes it with the workflows client and the ledger's read-only queries.
  */
-export { buildPortal, startPortal, toPortalError, type PortalOptions, type RunningPortal } from './server';
-export { readPortalEnvironment, parseSessionKey, DEFAULT_PORTAL_PORT, type PortalEnvironment } from './config';
+export { buildPortal, startPortal, toPortalError, type PortalOptions, type RunningPortal, type StartPortalOptions } from './server';
+export { PortalMetrics } from './metrics';
+export { readPortalEnvironment, parseSessionKey, DEFAULT_PORTAL_PORT, DEFAULT_PORTAL_METRICS_PORT, type PortalEnvironment } from './config';
 export { DEFAULT_LIMITS, type PortalLimits } from './context';
 export { migratePortal } from './migrations';
 export { addUser, authenticate, findUser, ROLES, type NewUser, type PortalUser, type Role } from './users/user';

@@ -20,7 +20,20 @@ export interface UploadedFile {
   readonly content: Readable;
 }
 
+/** Uploads are counted by outcome: `started` (handed to the workflow) or the refusal's code. */
 export async function uploadSettlement(ctx: PortalContext, merchant: MerchantRef, upload: UploadedFile | undefined): Promise<SettlementView> {
+  let bytes = 0;
+  try {
+    const view = await gatedUpload(ctx, merchant, upload, (n) => (bytes = n));
+    ctx.metrics.observeUpload('started', bytes);
+    return view;
+  } catch (err) {
+    ctx.metrics.observeUpload(err instanceof PortalError ? err.code : 'error', bytes);
+    throw err;
+  }
+}
+
+async function gatedUpload(ctx: PortalContext, merchant: MerchantRef, upload: UploadedFile | undefined, counted: (bytes: number) => void): Promise<SettlementView> {
   if (!upload) throw new PortalError('upload_missing', 'Choose the .estb file to upload.', { field: 'file' });
   if (!/\.estb$/i.test(upload.fileName)) {
     upload.content.resume(); // drain, or the request never completes (portal-notes §1, multipart)
@@ -47,6 +60,7 @@ export async function uploadSettlement(ctx: PortalContext, merchant: MerchantRef
       maxRecords: ctx.limits.uploadMaxRecords,
     });
     await gated;
+    counted(gate.bytes);
     if (gateError || cutAtLimit()) throw refusal(undefined);
     return view;
   } catch (err) {

@@ -22,6 +22,24 @@ export async function attentionItems(ctx: PortalContext): Promise<readonly Atten
   return ctx.workflows.needsAttention();
 }
 
+/**
+ * One item as an operator opens it: the item while it still needs attention, and everything the
+ * audit trail holds about its workflow. Neither (an id nobody listed or acted on) is not found.
+ */
+export interface AttentionCase {
+  readonly workflowId: string;
+  readonly item: AttentionItem | null;
+  readonly audit: readonly AuditEntry[];
+}
+
+export async function attentionCase(ctx: PortalContext, workflowId: string): Promise<AttentionCase> {
+  const [items, audit] = await Promise.all([ctx.workflows.needsAttention(), auditTrail(ctx, workflowId)]);
+  const listed = items.find((i) => i.workflowId === workflowId);
+  const item = listed ? await ctx.workflows.attentionDetail(listed) : null;
+  if (!item && audit.length === 0) throw new PortalError('not_found', 'There is nothing here: no item with this id needs attention or was acted on. Go back to the list.');
+  return { workflowId, item, audit };
+}
+
 export interface AuditEntry {
   readonly at: Date;
   readonly email: string;

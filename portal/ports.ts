@@ -154,7 +154,10 @@ export interface WorkflowsPort {
   settlement(settlementId: string): Promise<SettlementView | null>;
   settlementRecords(settlementId: string, filter: { verdict?: SettlementVerdict; offset: number; limit: number }): Promise<readonly SettlementRecordView[]>;
   settlementsOf(merchantId: string): Promise<readonly SettlementView[]>;
+  /** What needs a person, from what is cheap to list (visibility, tables): no per-item workflow calls. */
   needsAttention(): Promise<readonly AttentionItem[]>;
+  /** The item with the evidence its workflow adds (its state, the steps it waits on), for one item opened on its own. */
+  attentionDetail(item: AttentionItem): Promise<AttentionItem>;
   operatorAction(workflowId: string, action: OperatorAction, evidence: string, operator: string, updateId: string): Promise<string>;
 }
 

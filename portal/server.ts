@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_LIMITS, type PortalContext, type PortalLimits } from './context';
 import { PortalError, isPortalError } from './errors';
 import { DownloadWatchHub } from './live/download-watch';
+import { PortalMetrics, serveMetrics } from './metrics';
 import { WorkflowRefusal, type LedgerPort, type WorkflowsPort } from './ports';
 import { registerApiRoutes } from './routes/api';
 import { registerHealthRoutes } from './routes/health';
@@ -70,20 +71,29 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
+  const downloads = new DownloadWatchHub({
+    load: (id) => options.workflows.download(id),
+    intervalMs: options.watchIntervalMs ?? 500,
+    onError: (id, err) => app.log.warn({ downloadId: id, err }, 'download watch could not read the workflow; trying again'),
+  });
+  const metrics = new PortalMetrics({ watchedDownloads: () => downloads.watchedDownloads, watchPolls: () => downloads.loads });
   const ctx: PortalContext = {
     db: options.db,
     workflows: options.workflows,
     ledger: options.ledger,
     views: createViews(assetDirectory('views'), options.cacheViews ?? true),
-    downloads: new DownloadWatchHub({
-      load: (id) => options.workflows.download(id),
-      intervalMs: options.watchIntervalMs ?? 500,
-      onError: (id, err) => app.log.warn({ downloadId: id, err }, 'download watch could not read the workflow; trying again'),
-    }),
+    downloads,
     limits,
     temporalUiUrl: options.temporalUiUrl ?? 'http://127.0.0.1:8233',
     temporalNamespace: options.temporalNamespace ?? 'default',
+    metrics,
   };
+  app.decorate('portalMetrics', metrics);
+  // Every answer, by the route's pattern (not its URL). A live stream takes over its reply
+  // (hijack), so no onResponse runs for it: the SSE gauge counts those.
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+  });
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -218,20 +228,43 @@ export function toPortalError(error: unknown): PortalError {
 export interface RunningPortal {
   readonly app: FastifyInstance;
   readonly url: string;
+  /** Where Prometheus scrapes the portal (its own listener), or null when metrics are off. */
+  readonly metricsUrl: string | null;
   /** Ends live streams, lets requests in flight finish, then stops listening. */
   close(): Promise<void>;
 }
 
+export interface StartPortalOptions extends PortalOptions {
+  readonly host?: string;
+  readonly port?: number;
+  /**
+   * The metrics listener (GET /metrics for Prometheus), on an address of its own so that the
+   * public port never serves it; null or absent: none. Port 0 picks a free port (tests).
+   */
+  readonly metrics?: { readonly host: string; readonly port: number } | null;
+}
+
 /** Builds and starts listening; port 0 picks a free port (tests). */
-export async function startPortal(options: PortalOptions & { readonly host?: string; readonly port?: number }): Promise<RunningPortal> {
+export async function startPortal(options: StartPortalOptions): Promise<RunningPortal> {
   const app = await buildPortal(options);
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
+  let metrics = null;
+  try {
+    metrics = options.metrics ? await serveMetrics(app.portalMetrics, options.metrics.host, options.metrics.port) : null;
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   return {
     app,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () => app.close(),
+    metricsUrl: metrics?.url ?? null,
+    close: async () => {
+      await app.close();
+      await metrics?.close();
+    },
   };
 }

@@ -48,8 +48,9 @@ export function registerPortalCommand(program: Command): void {
         logger,
         host: env.host,
         port: env.port,
+        metrics: env.metrics,
       });
-      process.stdout.write(`portal listening on ${running.url}\n`);
+      process.stdout.write(`portal listening on ${running.url}${running.metricsUrl ? ` (metrics for Prometheus on ${running.metricsUrl})` : ''}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

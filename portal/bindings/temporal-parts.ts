@@ -14,12 +14,16 @@ import {
   flaggedCards,
   listStuckSettlements,
   readersOf,
+  retrySettlementNow,
+  SettlementError,
   settlementOutcome,
+  settlementWait,
   settlementProgress,
   uploadSettlementFile,
   type CodeAnswer,
+  type DownloadTiming,
 } from '../../workflows/client';
-import { getAccountBalance } from '../../ledger/queries';
+import { getAccountBalance, lookupTransfers } from '../../ledger/queries';
 import { PortalError } from '../errors';
 import { formatMinor } from '../money';
 import {
@@ -59,6 +63,11 @@ export interface TemporalPartsOptions {
   readonly uploadDir: string;
   /** A settlement still running after this long is listed for operators (default SETTLEMENT_STUCK_AFTER_MS, 15 min). */
   readonly settlementStuckAfterMs?: number;
+  /**
+   * Time-outs handed to every download the portal starts (reminder, operator flag…); the
+   * workflow's DEFAULT_TIMING otherwise. Tests shorten them to make a download wait past its time.
+   */
+  readonly downloadTiming?: Partial<DownloadTiming>;
 }
 
 /**
@@ -167,6 +176,7 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
         readerId: request.readerId ?? undefined,
         // The workflow itself refuses a card of anyone else (card_not_yours), whatever the page checked.
         customerId: request.customerId,
+        ...(this.options.downloadTiming ? { timing: this.options.downloadTiming } : {}),
         }),
       );
     } catch (err) {
@@ -321,16 +331,15 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
       reach(listStuckSettlements(this.options.client, { runningLongerThanMs: this.options.settlementStuckAfterMs, limit: 100 })),
       tables(flaggedCards(this.options.db, { limit: 100 })),
     ]);
-    // Settlements and flagged cards have no operator update in SettlementWorkflow yet: they are
-    // listed with their evidence and the link to the workflow, and offer no action.
     const settlementItems: AttentionItem[] = settlements.map((s) => ({
       workflowId: s.workflowId,
       kind: 'settlement_stuck',
       summary: `settlement ${s.workflowId.replace(/^settlement-/, '')} still ${s.phase.replace(/_/g, ' ')}`,
       since: s.startTime,
-      evidence: [s.merchantId ? `merchant ${s.merchantId}` : null, 'is the server worker running? (purseflow worker)'].filter((e): e is string => e !== null),
-      actions: [],
+      evidence: [s.merchantId ? `merchant ${s.merchantId}` : null, 'open it for the steps it waits on'].filter((e): e is string => e !== null),
+      actions: ['retry'],
     }));
+    // A flagged card is a matter for a person (block it, ask the customer): no workflow action.
     const flaggedItems: AttentionItem[] = flagged.map((f) => ({
       // The settlement that flagged it last: its workflow and verdicts are the evidence.
       workflowId: `settlement-${f.batchKeys[f.batchKeys.length - 1]}`,
@@ -344,17 +353,74 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
       ],
       actions: [],
     }));
-    return [...stuck.map((s): AttentionItem => ({
+    const downloadItems = stuck.map((s): AttentionItem => ({
       workflowId: s.workflowId,
       kind: s.phase === 'locked' ? 'code_entry_locked' : 'download_stuck',
       summary: `${s.amountMinor !== undefined ? formatMinor(BigInt(s.amountMinor)) : '?'} to card ${s.csn ?? '?'} (${s.phase.replace(/_/g, ' ')})`,
       since: s.startTime,
       evidence: [s.customerId ? `customer ${s.customerId}` : null, s.readerId ? `reader ${s.readerId}` : null].filter((e): e is string => e !== null),
       actions: s.phase === 'locked' ? ['unlock', 'resolve', 'void'] : ['retry', 'resolve', 'void'],
-    })), ...settlementItems, ...flaggedItems];
+    }));
+    return [...downloadItems, ...settlementItems, ...flaggedItems];
+  }
+
+  /**
+   * The list above comes from visibility alone, so it stays fast however many items wait (a
+   * workflow whose worker is gone would hold a query for its whole deadline). An item opened on
+   * its own gets what its workflow adds.
+   */
+  async attentionDetail(item: AttentionItem): Promise<AttentionItem> {
+    if (item.kind === 'download_stuck' || item.kind === 'code_entry_locked') return { ...item, evidence: [...item.evidence, ...(await this.downloadEvidence(item.workflowId))] };
+    if (item.kind === 'settlement_stuck') return { ...item, evidence: [...item.evidence.filter((e) => !e.startsWith('open it')), ...(await this.settlementEvidence(item.workflowId))] };
+    return item;
+  }
+
+  /**
+   * A settlement waiting past its time with its evidence: the steps it waits on (attempts, last
+   * failure, next automatic attempt) and whether a server worker polls its task queue. Its one
+   * action is "retry now" (workflows/client retrySettlementNow).
+   */
+  private async settlementEvidence(workflowId: string): Promise<string[]> {
+    const at = (d: Date) => `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+    const wait = await this.within(QUERY_DEADLINE_MS, () => settlementWait(this.options.client, workflowId)).catch(() => null);
+    if (!wait) return ['Temporal did not describe the workflow in time; look at it in the Web UI'];
+    const evidence = [wait.workerPolling ? `a server worker polls ${wait.taskQueue}` : `no server worker polls ${wait.taskQueue}: start one (purseflow worker)`];
+    if (wait.pending.length === 0) evidence.push(wait.workerPolling ? 'waits on no step right now' : 'no step is scheduled: the workflow itself waits for a worker to take its next task');
+    for (const p of wait.pending) {
+      evidence.push(`step ${p.activity}: ${p.state}, attempt ${p.attempt}${p.lastFailure ? `, last failure: ${p.lastFailure}` : ''}${p.nextAttemptAt ? `, next attempt by itself at ${at(p.nextAttemptAt)}` : ''}`);
+    }
+    return evidence;
+  }
+
+  /**
+   * A stuck download with its evidence: what visibility knows, and what the workflow's state adds
+   * (why it waits, the card's ATC, codes counted, the pending transfer holding the money, its last
+   * steps). The codes themselves are never shown: they are not in the workflow's state either.
+   */
+  private async downloadEvidence(workflowId: string): Promise<string[]> {
+    const state = await this.within(QUERY_DEADLINE_MS, () => this.downloads.state(workflowId.replace(/^download-/, ''))).catch(() => null);
+    if (!state) return ['the workflow did not answer its state query (is the server worker running?)'];
+    const reservation = state.reservationId ? (await lookupTransfers(this.options.db, [state.reservationId]))[0] : undefined;
+    return [
+      state.operatorReason ? `why it waits: ${state.operatorReason}` : null,
+      state.atc !== undefined ? `card ATC of this load: ${state.atc}` : null,
+      reservation ? `pending transfer ${reservation.id} holds ${formatMinor(reservation.amount)} (reserved ${reservation.timestamp.toISOString().slice(0, 19).replace('T', ' ')} UTC)` : null,
+      state.mode === 'offline' ? `codes refused so far: ${state.wrongCodes} of 5; reminders shown: ${state.reminders}` : null,
+      ...state.history.slice(-3).map((e) => `${e.at.slice(0, 19).replace('T', ' ')} UTC ${e.phase.replace(/_/g, ' ')}: ${e.note}`),
+    ].filter((e): e is string => e !== null);
   }
 
   async operatorAction(workflowId: string, action: OperatorAction, evidence: string, operator: string, updateId: string): Promise<string> {
+    if (workflowId.startsWith('settlement-')) {
+      if (action !== 'retry') throw new WorkflowRefusal('action_refused', 'A settlement can only be retried; its records are decided by the workflow.');
+      try {
+        const steps = await reach(retrySettlementNow(this.options.client, workflowId, operator));
+        return `${workflowId}: ${steps.join(', ')} tried again now`;
+      } catch (err) {
+        if (err instanceof SettlementError) throw new WorkflowRefusal(err.code, err.message);
+        throw err;
+      }
+    }
     const requestId = workflowId.replace(/^download-/, '');
     try {
       if (action === 'retry' || action === 'unlock') {

@@ -167,22 +167,44 @@ export const recordsQuery = {
   },
 } as const;
 
+const attentionItemSchema = {
+  type: 'object',
+  properties: {
+    workflowId: { type: 'string' },
+    kind: { type: 'string', enum: ['download_stuck', 'settlement_stuck', 'code_entry_locked', 'card_flagged'] },
+    summary: { type: 'string' },
+    since: { type: 'string', format: 'date-time' },
+    evidence: { type: 'array', items: { type: 'string' } },
+    actions: { type: 'array', items: { type: 'string', enum: ['retry', 'resolve', 'void', 'unlock'] } },
+    temporalLink: { type: 'string' },
+  },
+} as const;
+
 export const attentionSchema = {
   type: 'object',
   properties: {
     temporalUiUrl: { type: 'string' },
-    items: {
+    items: { type: 'array', items: attentionItemSchema },
+  },
+} as const;
+
+export const attentionCaseSchema = {
+  type: 'object',
+  properties: {
+    workflowId: { type: 'string' },
+    temporalLink: { type: 'string' },
+    /** null once it no longer needs attention. */
+    item: { ...attentionItemSchema, nullable: true },
+    audit: {
       type: 'array',
       items: {
         type: 'object',
         properties: {
-          workflowId: { type: 'string' },
-          kind: { type: 'string', enum: ['download_stuck', 'settlement_stuck', 'code_entry_locked', 'card_flagged'] },
-          summary: { type: 'string' },
-          since: { type: 'string', format: 'date-time' },
-          evidence: { type: 'array', items: { type: 'string' } },
-          actions: { type: 'array', items: { type: 'string', enum: ['retry', 'resolve', 'void', 'unlock'] } },
-          temporalLink: { type: 'string' },
+          at: { type: 'string', format: 'date-time' },
+          operator: { type: 'string' },
+          action: { type: 'string' },
+          evidence: { type: 'string' },
+          outcome: { type: 'string' },
         },
       },
     },

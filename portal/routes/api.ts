@@ -4,7 +4,7 @@ import type { PortalContext } from '../context';
 import { customerDownload, customerDownloads, customerOverview, startCustomerDownload, submitDownloadCode, type CodeSubmission, type CustomerOverview } from '../customer-downloads';
 import { presentDownload } from '../download-presenter';
 import { formatMinor } from '../money';
-import { applyOperatorAction, attentionItems, temporalWorkflowLink } from '../operator-actions';
+import { applyOperatorAction, attentionCase, attentionItems, temporalWorkflowLink } from '../operator-actions';
 import { merchantSettlement, merchantSettlements, settlementCsv, settlementRecords, uploadSettlement, type RecordsPage } from '../merchant-settlements';
 import type { AttentionItem, SettlementView } from '../ports';
 import { csrfTokenFor, requireRole, userOfRole } from '../session';
@@ -139,6 +139,20 @@ export function registerApiRoutes(app: FastifyInstance, ctx: PortalContext): voi
     temporalUiUrl: ctx.temporalUiUrl,
     items: (await attentionItems(ctx)).map((item) => attentionJson(ctx, item)),
   }));
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/attention/:id',
+    { onRequest: operator, schema: { tags: ['operator'], summary: 'One item with its evidence and its audit trail (who, when, what, evidence, outcome)', params: s.idParams, response: { 200: s.attentionCaseSchema, ...errors } } },
+    async (request) => {
+      const found = await attentionCase(ctx, request.params.id);
+      return {
+        workflowId: found.workflowId,
+        temporalLink: temporalWorkflowLink(ctx, found.workflowId),
+        item: found.item ? attentionJson(ctx, found.item) : null,
+        audit: found.audit.map((a) => ({ at: a.at.toISOString(), operator: a.email, action: a.action, evidence: a.evidence, outcome: a.outcome })),
+      };
+    },
+  );
 
   app.post<{ Params: { id: string }; Body: { action: string; evidence?: string; updateId?: string } }>(
     '/api/v1/attention/:id/actions',

@@ -35,6 +35,7 @@ export function registerDownloadEvents(app: FastifyInstance, ctx: PortalContext,
         'x-accel-buffering': 'no',
       });
       let ended = false;
+      ctx.metrics.streamOpened();
       const send = (v: DownloadView) => {
         if (ended) return;
         raw.write(`id: ${v.version}\nevent: progress\ndata: ${JSON.stringify(presentDownload(v))}\n\n`);
@@ -46,6 +47,7 @@ export function registerDownloadEvents(app: FastifyInstance, ctx: PortalContext,
       function end(): void {
         if (ended) return;
         ended = true;
+        ctx.metrics.streamClosed();
         clearInterval(heartbeat);
         clearTimeout(deadline);
         unsubscribe();

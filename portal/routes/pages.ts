@@ -6,11 +6,11 @@ import { codePrompt, presentDownload, PURSE_LABEL } from '../download-presenter'
 import { isPortalError, PortalError } from '../errors';
 import { megabytes, merchantSettlement, merchantSettlements, settlementRecords, uploadSettlement } from '../merchant-settlements';
 import { formatMinor } from '../money';
-import { ACTION_LABEL, applyOperatorAction, attentionItems, temporalWorkflowLink } from '../operator-actions';
-import type { AttentionKind, SettlementView } from '../ports';
+import { ACTION_LABEL, applyOperatorAction, attentionCase, attentionItems, temporalWorkflowLink, type AuditEntry } from '../operator-actions';
+import type { AttentionItem, AttentionKind, SettlementView } from '../ports';
 import { csrfTokenFor, requireRole, userOfRole } from '../session';
 import { afterSignIn, homeOf, signIn, signOut } from '../sign-in';
-import type { FormError, LayoutModel, SettlementRow, ViewModels, ViewName } from '../views/render';
+import type { AttentionRow, AuditRow, FormError, LayoutModel, SettlementRow, ViewModels, ViewName } from '../views/render';
 import { codeEntryLimit } from './api';
 
 /**
@@ -253,30 +253,49 @@ export function registerPageRoutes(app: FastifyInstance, ctx: PortalContext): vo
   );
 
   // Operator
+  const attentionRow = (item: AttentionItem): AttentionRow => ({
+    workflowId: item.workflowId,
+    kindLabel: KIND_LABEL[item.kind],
+    summary: item.summary,
+    since: minuteUtc(item.since),
+    evidence: item.evidence,
+    actions: item.actions.map((a) => ({ value: a, label: ACTION_LABEL[a] })),
+    temporalLink: temporalWorkflowLink(ctx, item.workflowId),
+  });
+  const auditRow = (a: AuditEntry): AuditRow => ({ at: `${a.at.toISOString().slice(0, 19).replace('T', ' ')} UTC`, operator: a.email, action: a.action, evidence: a.evidence, outcome: a.outcome });
+
   async function operatorHome(request: FastifyRequest, reply: FastifyReply, error: FormError | null, notice: string | null): Promise<void> {
     const items = await attentionItems(ctx);
-    await renderPage(ctx, request, reply, 'operator', {
-      title: 'Needs attention',
-      notice,
-      temporalUiUrl: ctx.temporalUiUrl,
+    await renderPage(ctx, request, reply, 'operator', { title: 'Needs attention', notice, temporalUiUrl: ctx.temporalUiUrl, error, items: items.map(attentionRow) });
+  }
+
+  async function operatorItem(request: FastifyRequest, reply: FastifyReply, workflowId: string, error: FormError | null, done: keyof typeof ACTION_LABEL | null): Promise<void> {
+    const found = await attentionCase(ctx, workflowId);
+    // The outcome comes from the audit trail (what the workflow answered), never from the link.
+    const last = [...found.audit].reverse().find((a) => a.action === done);
+    await renderPage(ctx, request, reply, 'operator-item', {
+      title: found.item ? KIND_LABEL[found.item.kind] : `Workflow ${workflowId}`,
+      notice: done && last ? `${ACTION_LABEL[done]}: ${last.outcome}.` : null,
+      workflowId,
+      temporalLink: temporalWorkflowLink(ctx, workflowId),
+      item: found.item ? attentionRow(found.item) : null,
+      audit: found.audit.map(auditRow),
       error,
-      items: items.map((item) => ({
-        workflowId: item.workflowId,
-        kindLabel: KIND_LABEL[item.kind],
-        summary: item.summary,
-        since: item.since.toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-        evidence: item.evidence,
-        actions: item.actions.map((a) => ({ value: a, label: ACTION_LABEL[a] })),
-        temporalLink: temporalWorkflowLink(ctx, item.workflowId),
-      })),
     });
   }
 
+  /** The notice is rebuilt from known words only, so a crafted link cannot put text on the page. */
+  const doneAction = (done: unknown): keyof typeof ACTION_LABEL | undefined => Object.keys(ACTION_LABEL).find((a) => a === done) as keyof typeof ACTION_LABEL | undefined;
+
   app.get<{ Querystring: { done?: string; item?: string } }>('/operator', { ...page, onRequest: operator }, async (request, reply) => {
-    // The notice is rebuilt from known words only, so a crafted link cannot put text on the page.
-    const action = Object.keys(ACTION_LABEL).find((a) => a === request.query.done) as keyof typeof ACTION_LABEL | undefined;
+    const action = doneAction(request.query.done);
     const item = typeof request.query.item === 'string' && /^[A-Za-z0-9_.:-]{1,200}$/.test(request.query.item) ? request.query.item : null;
     await operatorHome(request, reply, null, action && item ? `Done: ${ACTION_LABEL[action]} on ${item}.` : null);
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { done?: string } }>('/operator/items/:id', { ...page, onRequest: operator }, async (request, reply) => {
+    const action = doneAction(request.query.done);
+    await operatorItem(request, reply, request.params.id, null, action ?? null);
   });
 
   app.post<{ Params: { id: string }; Body: { action?: string; evidence?: string } }>(
@@ -285,10 +304,18 @@ export function registerPageRoutes(app: FastifyInstance, ctx: PortalContext): vo
     async (request, reply) => {
       try {
         await applyOperatorAction(ctx, userOfRole(request, 'operator'), request.params.id, request.body ?? {});
-        return reply.redirect(`/operator?done=${encodeURIComponent(String(request.body?.action))}&item=${encodeURIComponent(request.params.id)}`, 303);
+        return reply.redirect(`/operator/items/${encodeURIComponent(request.params.id)}?done=${encodeURIComponent(String(request.body?.action))}`, 303);
       } catch (err) {
-        await refusedForm(reply, err, (error) => operatorHome(request, reply, error, null));
+        await refusedForm(reply, err, async (error) => {
+          // A refusal about the item itself (gone, not found) falls back to the list.
+          const listed = (await attentionItems(ctx)).some((i) => i.workflowId === request.params.id);
+          return listed ? operatorItem(request, reply, request.params.id, error, null) : operatorHome(request, reply, error, null);
+        });
       }
     },
   );
+}
+
+function minuteUtc(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }

@@ -37,8 +37,10 @@ const ROUTES: [method: 'GET' | 'POST', url: string, owner: Owner, page: boolean]
   ['GET', '/api/v1/settlements/s-1', 'merchant', false],
   ['GET', '/api/v1/settlements/s-1/records', 'merchant', false],
   ['GET', '/operator', 'operator', true],
+  ['GET', '/operator/items/w-1', 'operator', true],
   ['POST', '/operator/items/w-1/actions', 'operator', true],
   ['GET', '/api/v1/attention', 'operator', false],
+  ['GET', '/api/v1/attention/w-1', 'operator', false],
   ['POST', '/api/v1/attention/w-1/actions', 'operator', false],
 ];
 

@@ -21,7 +21,8 @@ let browser: Browser;
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   h = await startHarness('browser', { limits: { codeEntryPerMinute: 1000, signInPerMinute: 100 } });
-  portal = await startPortal({ db: h.database.db, workflows: h.parts, ledger: h.parts, sessionKey: randomBytes(32), logger: false, watchIntervalMs: 100 });
+  // Every test signs in afresh: more than the default ten sign-ins a minute from one address.
+  portal = await startPortal({ db: h.database.db, workflows: h.parts, ledger: h.parts, sessionKey: randomBytes(32), logger: false, watchIntervalMs: 100, limits: { codeEntryPerMinute: 1000, signInPerMinute: 100 } });
   browser = await chromium.launch({
     executablePath: process.env.PURSEFLOW_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -173,8 +174,133 @@ test('merchant and operator pages pass the accessibility scan and fit the phone'
   await expectAccessible(operator, 'operator');
   await fitsThePhone(operator);
   await operator.screenshot({ path: join(ARTIFACTS, '06-operator.png'), fullPage: true });
+  await operator.getByRole('link', { name: /25\.00 e-Cash to card/ }).click();
+  await operator.waitForURL('**/operator/items/download-stuck-1');
+  await expectAccessible(operator, 'operator item');
+  await fitsThePhone(operator);
   await operator.getByLabel('Retry now').check();
   await operator.getByRole('button', { name: 'Apply' }).click();
-  await operator.getByText('Done: Retry now on download-stuck-1.').waitFor();
+  await operator.getByText('Retry now: done: retry accepted for download-stuck-1.').waitFor();
+  await expectAccessible(operator, 'operator item with its audit trail');
+  await fitsThePhone(operator);
+  await operator.screenshot({ path: join(ARTIFACTS, '07-operator-item.png'), fullPage: true });
   await operator.context().close();
+});
+
+test('a settlement\u2019s detail page passes the accessibility scan and fits the phone', async () => {
+  const rows = Array.from({ length: 30 }, (_, i) => ({
+    index: i + 1,
+    csn: '6071000000000018',
+    purse: 'ecash' as const,
+    amountMinor: 250n,
+    verdict: i % 4 === 3 ? ('refused' as const) : ('accepted' as const),
+    reason: i % 4 === 3 ? 'the purchase proof (MACP) does not hold: the record was altered after the purchase' : null,
+  }));
+  h.parts.settlements.set('settlement-5443000000000001-7', {
+    view: {
+      settlementId: 'settlement-5443000000000001-7',
+      merchantId: 'merch-1',
+      fileName: 'shop-batch-7.estb',
+      state: 'settled',
+      recordCount: 30,
+      acceptedCount: 23,
+      refusedCount: 7,
+      reason: null,
+      startedAt: new Date(),
+      totals: [{ purse: 'ecash', acceptedMinor: 23n * 250n }, { purse: 'food', acceptedMinor: 0n }],
+    },
+    records: rows,
+  });
+  const page = await phonePage();
+  await signIn(page, 'shop@example.com');
+  await page.waitForURL('**/merchant');
+  await page.goto(`${portal.url}/merchant/settlements/settlement-5443000000000001-7`);
+  await page.getByText('30 records: 23 accepted, 7 refused.').waitFor();
+  await expectAccessible(page, 'settlement');
+  await page.getByLabel('Show').selectOption('refused');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL('**verdict=refused**');
+  await expectAccessible(page, 'settlement, refused records');
+  await page.screenshot({ path: join(ARTIFACTS, '08-settlement.png'), fullPage: true });
+  await page.context().close();
+});
+
+describe('error pages pass the accessibility scan', () => {
+  test('404: an address that does not exist, signed out and signed in', async () => {
+    const page = await phonePage();
+    expect((await page.goto(`${portal.url}/no/such/page`))?.status()).toBe(404);
+    await expectAccessible(page, '404 signed out');
+    await signIn(page, 'ann@example.com');
+    await page.waitForURL('**/customer');
+    expect((await page.goto(`${portal.url}/customer/downloads/download-nowhere`))?.status()).toBe(404);
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    await expectAccessible(page, '404 signed in');
+    await page.screenshot({ path: join(ARTIFACTS, '09-not-found.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  test('403 answered as 404: another role\u2019s page and another customer\u2019s download', async () => {
+    const bob = await h.parts.startDownload({ requestId: `bob-${randomBytes(3).toString('hex')}`, customerId: 'cust-2', csn: '6071000000000026', purse: 'ecash', amountMinor: 100n, mode: 'offline', readerId: null });
+    const page = await phonePage();
+    await signIn(page, 'ann@example.com');
+    await page.waitForURL('**/customer');
+    expect((await page.goto(`${portal.url}/operator`))?.status()).toBe(404);
+    await expectAccessible(page, "another role's page");
+    expect((await page.goto(`${portal.url}/customer/downloads/${bob.downloadId}`))?.status()).toBe(404);
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    expect(await page.locator('main').innerText()).not.toContain('6071000000000026');
+    await expectAccessible(page, "another customer's download");
+    await page.context().close();
+  });
+
+  test('503 and 500: the workflow service unreachable, and a fault behind the page', async () => {
+    const page = await phonePage();
+    await signIn(page, 'ops@example.com');
+    await page.waitForURL('**/operator');
+    const ann = await phonePage();
+    await signIn(ann, 'ann@example.com');
+    await ann.waitForURL('**/customer');
+    const own = (await h.parts.startDownload({ requestId: `ann-${randomBytes(3).toString('hex')}`, customerId: 'cust-1', csn: '6071000000000018', purse: 'ecash', amountMinor: 100n, mode: 'offline', readerId: null })).downloadId;
+    h.parts.reachable = false;
+    try {
+      expect((await ann.goto(`${portal.url}/customer/downloads/${own}`))?.status()).toBe(503);
+      await ann.getByText('cannot reach the workflow service').waitFor();
+      await expectAccessible(ann, '503 unreachable');
+      await ann.screenshot({ path: join(ARTIFACTS, '10-unreachable.png'), fullPage: true });
+      await ann.context().close();
+    } finally {
+      h.parts.reachable = true;
+    }
+    h.parts.broken = true;
+    try {
+      expect((await page.goto(`${portal.url}/operator`))?.status()).toBe(500);
+      await page.getByRole('heading', { name: 'Something went wrong' }).waitFor();
+      expect(await page.locator('main').innerText()).not.toContain('reading');
+      await expectAccessible(page, '500');
+    } finally {
+      h.parts.broken = false;
+    }
+    await page.context().close();
+  });
+
+  test('429: too many sign-in tries', async () => {
+    // A second portal on the same parts with a limit of one sign-in a minute.
+    const strict = await startPortal({ db: h.database.db, workflows: h.parts, ledger: h.parts, sessionKey: randomBytes(32), logger: false, limits: { signInPerMinute: 1 } });
+    try {
+      const page = await phonePage();
+      for (let i = 0; i < 2; i++) {
+        await page.goto(`${strict.url}/sign-in`);
+        await page.getByLabel('Email').fill('ann@example.com');
+        await page.getByLabel('Password').fill('not the password at all');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForLoadState();
+      }
+      await page.getByText(/Too many tries; wait \d+ seconds and try again\./).waitFor();
+      await expectAccessible(page, '429');
+      await page.screenshot({ path: join(ARTIFACTS, '11-too-many-tries.png'), fullPage: true });
+      await page.context().close();
+    } finally {
+      await strict.close();
+    }
+  });
 });

@@ -52,9 +52,33 @@ describe('needs attention', () => {
   test('the page confirms an action in its own words, never with text from the link', async () => {
     stuck('download-fff');
     const res = await ops.submit('/operator/items/download-fff/actions', { action: 'retry', evidence: '' });
-    expect(res.headers.location).toBe('/operator?done=retry&item=download-fff');
-    expect((await ops.get(String(res.headers.location))).body).toContain('Done: Retry now on download-fff.');
+    expect(res.headers.location).toBe('/operator/items/download-fff?done=retry');
+    expect((await ops.get(String(res.headers.location))).body).toContain('Retry now: done: retry accepted for download-fff.');
     expect((await ops.get('/operator?done=Call%20555-0100&item=x')).body).not.toContain('555-0100');
+    expect((await ops.get('/operator/items/download-fff?done=Call%20555-0100')).body).not.toContain('555-0100');
+  });
+
+  test('an item opens on a page of its own with its evidence, its action form and its audit trail', async () => {
+    stuck('download-ggg');
+    const before = await ops.get('/operator/items/download-ggg');
+    expect(before.statusCode).toBe(200);
+    expect(before.body).toContain('request code 00007 12345678 x');
+    expect(before.body).toContain('No one has acted on this yet.');
+    expect((await ops.get('/operator')).body).toContain('href="/operator/items/download-ggg"');
+
+    const res = await ops.submit('/operator/items/download-ggg/actions', { action: 'resolve', evidence: 'confirmation code 123456782' });
+    const after = await ops.get(String(res.headers.location));
+    expect(after.body).toContain('This no longer needs attention.');
+    expect(after.body).toContain('Resolve with evidence: done: resolve accepted for download-ggg.');
+    expect(after.body).toMatch(/<dd>ops@example.com<\/dd>\s*<dt>Action<\/dt><dd>resolve<\/dd>\s*<dt>Evidence<\/dt><dd>confirmation code 123456782<\/dd>\s*<dt>Outcome<\/dt><dd>done: resolve accepted for download-ggg<\/dd>/);
+    const api = (await ops.get('/api/v1/attention/download-ggg')).json();
+    expect(api).toMatchObject({ workflowId: 'download-ggg', item: null, audit: [{ operator: 'ops@example.com', action: 'resolve', evidence: 'confirmation code 123456782', outcome: 'done: resolve accepted for download-ggg' }] });
+    expect(new Date(api.audit[0].at).getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  test('an id that nobody listed or acted on is not found', async () => {
+    expect((await ops.get('/operator/items/download-never')).statusCode).toBe(404);
+    expect((await ops.get('/api/v1/attention/download-never')).statusCode).toBe(404);
   });
 
   test('resolve and void need evidence', async () => {

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser } from 'playwright-core';
 import { Worker } from '@temporalio/worker';
 import { EcomPocket, inMemoryChannel, parseSamId, parseTransferCardId, performOnlineLoad, PURSE, runMerchant, SimulatedCard } from '../../card-driver';
 import { getAccountBalance } from '../../ledger/queries';
-import { migrateSettlement } from '../../workflows';
+import { bundleWorkflows, createServerWorker, migrateSettlement } from '../../workflows';
 import { readerTaskQueue, uploadSettlementFile } from '../../workflows/client';
 import { customerWithCard, startHarness as startWorkflowsHarness, uniqueId, type Harness as WorkflowsHarness } from '../../workflows/test/harness';
 import { addUser, migratePortal, startPortal, TemporalParts, type RunningPortal } from '../index';
@@ -262,7 +263,18 @@ test('a merchant pages through the accepted and refused records of a real settle
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(items).toContainEqual(expect.objectContaining({ kind: 'card_flagged', summary: expect.stringContaining(clone.csn), evidence: expect.arrayContaining(['1 purchase held back, 10.00 in all']), actions: [] }));
-    expect(items).toContainEqual(expect.objectContaining({ workflowId: orphan.workflowId, kind: 'settlement_stuck', actions: [] }));
+    expect(items).toContainEqual(expect.objectContaining({ workflowId: orphan.workflowId, kind: 'settlement_stuck', evidence: [`merchant ${shop.id}`, 'open it for the steps it waits on'], actions: ['retry'] }));
+    // Opened on its own, the item says what the settlement waits on.
+    expect((await ops.get(`/api/v1/attention/${orphan.workflowId}`)).json().item).toMatchObject({
+      evidence: [`merchant ${shop.id}`, `no server worker polls no-worker-${tag}: start one (purseflow worker)`, 'no step is scheduled: the workflow itself waits for a worker to take its next task'],
+      actions: ['retry'],
+    });
+    // Retrying cannot help without a worker: the refusal says so and is audited.
+    const retry = await ops.post(`/api/v1/attention/${orphan.workflowId}/actions`, { action: 'retry' });
+    expect(retry.statusCode).toBe(422);
+    expect(retry.json().error.message).toContain(`No server worker polls no-worker-${tag}`);
+    const [audit] = await wf.db.db('portal_audit').where({ workflow_id: orphan.workflowId });
+    expect(audit).toMatchObject({ action: 'retry', outcome: expect.stringMatching(/^refused: No server worker polls/) });
     const operatorPage = (await ops.get('/operator')).body;
     expect(operatorPage).toContain('Card flagged by settlement');
     expect(operatorPage).toContain(clone.csn);
@@ -271,3 +283,71 @@ test('a merchant pages through the accepted and refused records of a real settle
     await orphan.handle.terminate('test done: nobody was meant to settle it');
   }
 });
+
+test('an operator retries a settlement whose step keeps failing: the step runs again at once, from attempt 1, and the settlement settles', async () => {
+  const tag = randomBytes(5).toString('hex').toUpperCase();
+  const shop = { id: `shop-${tag}`, sam: parseSamId(`5341${tag}01`), transferCard: parseTransferCardId(`5443${tag}01`) };
+  await wf.registry.enrolMerchant({ id: shop.id, name: 'Corner shop', foodEligible: true });
+  await wf.registry.addSam({ samId: shop.sam, merchantId: shop.id });
+  await wf.registry.addTransferCard({ transferCardId: shop.transferCard, merchantId: shop.id });
+  const operatorEmail = `ops-${tag.toLowerCase()}@example.com`;
+  await addUser(wf.db.db, { email: operatorEmail, role: 'operator', password: PASSWORD });
+  const ann = await customer();
+  await loadByPocket(ann.csn, ann.pocket, '20.00', 2000n);
+  const file = runMerchant(wf.keys, [ann.card], { samId: shop.sam, transferCardId: shop.transferCard, amount: 2_00n, purchases: 2, firstSamSeq: 1, batchSeq: 1 }).file;
+  const source = join(tmpdir(), `retry-${tag}.estb`);
+  await writeFile(source, file);
+
+  // The database refuses this batch for a while (a trigger stands in for a full disk or a lock
+  // timeout): verifySettlementFile fails and Temporal retries it with a growing backoff.
+  const batchKey = `${shop.transferCard}-1`;
+  const refusing = `refuse_batch_${tag.toLowerCase()}`;
+  await wf.db.db.raw(`
+    CREATE FUNCTION ${refusing}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.batch_key = '${batchKey}' THEN RAISE EXCEPTION 'disk full (test)'; END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER ${refusing} BEFORE INSERT ON settlement_batches FOR EACH ROW EXECUTE FUNCTION ${refusing}();`);
+  const taskQueue = `settle-retry-${tag}`;
+  const worker = await createServerWorker({ connection: wf.nativeConnection, taskQueue, knex: wf.db.db, ledger: wf.ledger, keys: wf.keys, workflowBundle: await bundleWorkflows() });
+  const running = worker.run();
+  const stored = join(tmpdir(), `purseflow-retry-${tag}`);
+  const started = await uploadSettlementFile(wf.client, { merchantId: shop.id, file: source, uploadDir: stored, taskQueue });
+  expect(started.workflowId).toBe(`settlement-${batchKey}`);
+  try {
+    const ops = await Agent.signedIn(portal.app, operatorEmail, PASSWORD);
+    type Item = { workflowId: string; evidence: string[]; actions: string[] };
+    const item = async (): Promise<Item | undefined> => {
+      const res = await ops.get(`/api/v1/attention/${started.workflowId}`);
+      return res.statusCode === 200 ? ((res.json().item as Item | null) ?? undefined) : undefined;
+    };
+    // Attempt 3 comes about 3 s after the first; the next one by itself would be 4 s later, then 8 s, 16 s…
+    let shown: Item | undefined;
+    for (let i = 0; i < 300; i++) {
+      shown = await item();
+      if (shown?.evidence.some((e) => /^step verifySettlementFile: \w+, attempt ([3-9]|\d\d)/.test(e))) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(shown).toMatchObject({ actions: ['retry'], evidence: expect.arrayContaining([`a server worker polls ${taskQueue}`]) });
+    expect(shown!.evidence).toContainEqual(expect.stringMatching(/^step verifySettlementFile: \w+, attempt ([3-9]|\d\d), last failure: .*disk full \(test\).*, next attempt by itself at /));
+
+    // The database takes it again; the operator does not wait for the backoff.
+    await wf.db.db.raw(`DROP TRIGGER ${refusing} ON settlement_batches; DROP FUNCTION ${refusing}();`);
+    const res = await ops.post(`/api/v1/attention/${started.workflowId}/actions`, { action: 'retry' });
+    expect({ status: res.statusCode, body: res.json() }).toEqual({ status: 200, body: { outcome: `${started.workflowId}: verifySettlementFile tried again now` } });
+    expect(await started.handle.result()).toMatchObject({ outcome: 'settled', accepted: 2 });
+    const [audit] = await wf.db.db('portal_audit as a').join('portal_users as u', 'u.id', 'a.user_id').where('a.workflow_id', started.workflowId).select('u.email', 'a.action', 'a.outcome');
+    expect(audit).toEqual({ email: operatorEmail, action: 'retry', outcome: `done: ${started.workflowId}: verifySettlementFile tried again now` });
+    // The step that succeeded was counted from 1 again: the operator's reset, not the backoff, ran it.
+    const history = await started.handle.fetchHistory();
+    const verifyStarts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes && e.eventId !== undefined);
+    expect(verifyStarts[0]?.activityTaskStartedEventAttributes?.attempt).toBe(1);
+  } finally {
+    await wf.db.db.raw(`DROP TRIGGER IF EXISTS ${refusing} ON settlement_batches; DROP FUNCTION IF EXISTS ${refusing}();`);
+    worker.shutdown();
+    await running;
+    await rm(source, { force: true });
+    await rm(stored, { recursive: true, force: true });
+  }
+}, 150_000);

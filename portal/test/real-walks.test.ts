@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Acr30Reader, Acr30Simulator, EcomPocket, parseSamId, parseTransferCardId, PURSE, runMerchant, SimulatedCard } from '../../card-driver';
 import { migrateSettlement, ReaderAgent } from '../../workflows';
+import { getAccountBalance } from '../../ledger/queries';
 import { customerWithCard, startHarness as startWorkflowsHarness, uniqueId, type Harness as WorkflowsHarness } from '../../workflows/test/harness';
 import { openSocatPair, type SocatPair } from '../../test-support/socat-pair';
 import { addUser, migratePortal, startPortal, TemporalParts, type RunningPortal } from '../index';
@@ -27,7 +28,16 @@ beforeAll(async () => {
   wf = await startWorkflowsHarness('portal_walks');
   await migrateSettlement(wf.db.db);
   await migratePortal(wf.db.db);
-  const parts = new TemporalParts({ client: wf.client, db: wf.db.db, taskQueue: wf.taskQueue, uploadDir: join(tmpdir(), `purseflow-walks-${randomBytes(4).toString('hex')}`) });
+  const parts = new TemporalParts({
+    client: wf.client,
+    db: wf.db.db,
+    taskQueue: wf.taskQueue,
+    uploadDir: join(tmpdir(), `purseflow-walks-${randomBytes(4).toString('hex')}`),
+    // An offline download without its confirmation code is flagged for an operator after 10 s
+    // instead of 3 days (and reminded after 2 s instead of a day). The flag time is also how long
+    // the workflow waits for the request code, so it stays long enough for a loaded machine.
+    downloadTiming: { remindAfterMs: 2_000, operatorAfterMs: 10_000 },
+  });
   portal = await startPortal({ db: wf.db.db, workflows: parts, ledger: parts, sessionKey: randomBytes(32), logger: false, watchIntervalMs: 200 });
   browser = await chromium.launch({
     executablePath: process.env.PURSEFLOW_CHROMIUM ?? '/usr/bin/chromium',
@@ -50,6 +60,11 @@ async function signedInPage(email: string, landing: string): Promise<Page> {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`**${landing}`);
   return page;
+}
+
+/** Why a wait failed, with what the page said. */
+async function pageSays(page: Page, err: unknown): Promise<never> {
+  throw new Error(`${String(err)}\nthe page says: ${await page.locator('main').innerText()}`);
 }
 
 /** Reloads until `text` shows: the settlement page refreshes itself only every few seconds. */
@@ -170,3 +185,77 @@ describe('a card in the ACR30 behind a reader agent', () => {
     }
   });
 });
+
+// Waits 10 s for the operator flag, and the list asks every stuck download of the shared dev server for its state.
+test('an operator finds a download left without its confirmation code, resolves it with the Pocket\u2019s code, and the ledger posts it', async () => {
+  // The customer starts an offline download, the Pocket is credited, and the customer walks away
+  // without typing the confirmation code: the money stays reserved.
+  const { customerId, csn } = await customerWithCard(wf, { cash: '100.00' });
+  const email = `${customerId}@example.com`;
+  await addUser(wf.db.db, { email, role: 'customer', password: PASSWORD, linkedId: customerId });
+  const pocket = new EcomPocket(SimulatedCard.issue(wf.keys, csn));
+  const ann = await signedInPage(email, '/customer');
+  await ann.getByLabel('Amount').fill('40.00');
+  await ann.getByLabel('eCom Pocket (offline)').check();
+  await ann.getByRole('button', { name: 'Start download' }).click();
+  await ann.waitForURL('**/customer/downloads/**');
+  const downloadId = decodeURIComponent(new URL(ann.url()).pathname.split('/').pop()!);
+  await ann.getByLabel('Request code').fill(pocket.requestCode(PURSE.ecash, 40_00n));
+  await ann.getByRole('button', { name: 'Send request code' }).click();
+  const shown = ann.locator('h2:has-text("Authorization code") ~ .big-code');
+  await shown.waitFor({ timeout: 20_000 }).catch((err: unknown) => pageSays(ann, err));
+  const confirmation = pocket.enterAuthorizationCode(((await shown.textContent()) ?? '').replace(/\s/g, ''));
+  expect(pocket.balances().ecash).toBe(40_00n);
+  await ann.context().close();
+
+  const state = await wf.downloads.state(downloadId.replace(/^download-/, ''));
+  const reservationId = state.reservationId!;
+  expect(reservationId).toBeDefined();
+  const account = (await wf.registry.customer(customerId)).cashAccountId;
+  expect(await getAccountBalance(wf.db.db, account)).toMatchObject({ posted: 100_00n, available: 60_00n });
+
+  // Past its operator time the workflow flags it; the operator sees it under Needs attention.
+  const operatorEmail = `ops-${randomBytes(3).toString('hex')}@example.com`;
+  await addUser(wf.db.db, { email: operatorEmail, role: 'operator', password: PASSWORD });
+  const ops = await signedInPage(operatorEmail, '/operator');
+  await ops.getByRole('heading', { name: 'Needs attention', level: 1 }).waitFor();
+  const flagged = `40.00 to card ${csn} (needs operator)`;
+  await reloadUntil(ops, flagged, 60_000);
+  await ops.getByRole('listitem').filter({ has: ops.getByRole('link', { name: flagged }) }).getByText(`customer ${customerId}`).waitFor();
+  await ops.screenshot({ path: join(ARTIFACTS, 'real-operator-needs-attention.png'), fullPage: true });
+
+  // Opens it: the workflow says why it waits; the evidence names the pending transfer holding the money and the card's ATC.
+  await ops.getByRole('link', { name: flagged }).click();
+  await ops.waitForURL(`**/operator/items/${downloadId}`);
+  await ops.getByText('why it waits: no confirmation code from the customer').waitFor();
+  await ops.getByText(`pending transfer ${reservationId} holds 40.00`).waitFor();
+  await ops.getByText(`card ATC of this load: ${state.atc}`).waitFor();
+  await ops.getByText('No one has acted on this yet.').waitFor();
+  await ops.screenshot({ path: join(ARTIFACTS, 'real-operator-item-evidence.png'), fullPage: true });
+
+  // Resolves it with the confirmation code the customer reads off the Pocket.
+  await ops.getByLabel('Resolve with evidence').check();
+  await ops.getByLabel('Evidence (required to resolve or void)').fill(`${confirmation.slice(0, 3)} ${confirmation.slice(3, 6)} ${confirmation.slice(6)}`);
+  await ops.getByRole('button', { name: 'Apply' }).click();
+  await ops.waitForURL('**?done=resolve');
+  await ops.getByText('This no longer needs attention.').waitFor().catch((err: unknown) => pageSays(ops, err));
+  await ops.getByRole('status').getByText(`Resolve with evidence: done: ${downloadId} is now posted.`).waitFor();
+  const entry = ops.getByRole('list', { name: `Actions on ${downloadId}, oldest first` }).getByRole('listitem');
+  expect(await entry.locator('dd').allInnerTexts()).toEqual([
+    expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/),
+    operatorEmail,
+    'resolve',
+    `${confirmation.slice(0, 3)} ${confirmation.slice(3, 6)} ${confirmation.slice(6)}`,
+    `done: ${downloadId} is now posted`,
+  ]);
+  await ops.screenshot({ path: join(ARTIFACTS, 'real-operator-resolved.png'), fullPage: true });
+
+  // The audit trail in PostgreSQL: who, when, what, evidence.
+  const audit = await wf.db.db('portal_audit as a').join('portal_users as u', 'u.id', 'a.user_id').where('a.workflow_id', downloadId).select('u.email', 'a.at', 'a.action', 'a.evidence', 'a.outcome');
+  expect(audit).toEqual([{ email: operatorEmail, at: expect.any(Date), action: 'resolve', evidence: expect.stringContaining(confirmation.slice(6)), outcome: `done: ${downloadId} is now posted` }]);
+  // The ledger: the pending transfer was posted, the customer's money left for the card.
+  const [resolution] = await wf.db.db('ledger_pending_resolutions').where({ pending_id: reservationId });
+  expect(resolution).toMatchObject({ resolution: 'posted' });
+  expect(await getAccountBalance(wf.db.db, account)).toMatchObject({ posted: 60_00n, available: 60_00n });
+  expect(await wf.downloads.result(downloadId.replace(/^download-/, ''))).toMatchObject({ outcome: 'posted', proof: `confirmation code given by operator ${operatorEmail}` });
+}, 150_000);

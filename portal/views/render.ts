@@ -76,6 +76,14 @@ export interface AttentionRow {
   readonly temporalLink: string;
 }
 
+export interface AuditRow {
+  readonly at: string;
+  readonly operator: string;
+  readonly action: string;
+  readonly evidence: string;
+  readonly outcome: string;
+}
+
 export interface ViewModels {
   'sign-in': { readonly email: string; readonly error: FormError | null; readonly next: string | null };
   customer: {
@@ -109,6 +117,14 @@ export interface ViewModels {
     readonly live: boolean;
   };
   operator: { readonly items: readonly AttentionRow[]; readonly temporalUiUrl: string; readonly error: FormError | null };
+  'operator-item': {
+    readonly workflowId: string;
+    readonly temporalLink: string;
+    /** null once it no longer needs attention. */
+    readonly item: AttentionRow | null;
+    readonly audit: readonly AuditRow[];
+    readonly error: FormError | null;
+  };
   error: { readonly status: number; readonly message: string };
 }
 

@@ -26,12 +26,17 @@ export {
   settlementOutcome,
   settlementProgress,
   listStuckSettlements,
+  settlementWait,
+  retrySettlementNow,
   SETTLEMENT_STUCK_AFTER_MS,
+  type SettlementWait,
+  type SettlementPendingStep,
   type SettlementUploadOptions,
   type StartedSettlement,
   type StuckSettlement,
 } from '../settlement/settlement-client';
 export { settlementWorkflowId, batchKeyOf, type BatchIdentity } from '../settlement/batch-identity';
+export { SettlementError, type SettlementErrorCode } from '../settlement/settlement-error';
 export {
   RESULT_REJECTIONS_LIMIT,
   type SettlementResult,

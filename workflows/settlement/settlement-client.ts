@@ -4,8 +4,9 @@
  * the first run and its result instead of settling again.
  */
 import * as fs from 'node:fs';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, defineSearchAttributeKey } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { settlementWorkflowId } from './batch-identity';
 import { SettlementError } from './settlement-error';
 import { FILE_REJECTED_FAILURE, settlementProgressQuery, type RejectedFile, type SettlementInput, type SettlementResult, type StoredUpload } from './settlement-types';
@@ -180,4 +181,108 @@ export async function listStuckSettlements(client: Client, filter: { runningLong
     if (out.length >= limit) break;
   }
   return out.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+}
+
+/** gRPC's NOT_FOUND status code (the client's transport is not a dependency of ours). */
+const GRPC_NOT_FOUND = 5;
+
+/** One step a settlement waits on: a pending activity as Temporal describes it. */
+export interface SettlementPendingStep {
+  /** The activity's id in its workflow (what an activity reset names). */
+  readonly activityId: string;
+  /** The activity type: verifySettlementFile, checkSettlementChunk, postSettlementChunk, summarizeSettlement. */
+  readonly activity: string;
+  /** scheduled (no worker took it yet), started (a worker runs it) or paused. */
+  readonly state: 'scheduled' | 'started' | 'paused' | 'cancel_requested' | 'unknown';
+  readonly attempt: number;
+  /** The last attempt's failure message, when one failed. */
+  readonly lastFailure?: string;
+  /** When Temporal tries again on its own (backoff), when it waits to. */
+  readonly nextAttemptAt?: Date;
+}
+
+/** What a running settlement waits on: the operator's evidence. */
+export interface SettlementWait {
+  readonly workflowId: string;
+  readonly running: boolean;
+  readonly taskQueue: string;
+  /** Whether a server worker polls the settlement's task queue right now (its activities'). */
+  readonly workerPolling: boolean;
+  readonly pending: readonly SettlementPendingStep[];
+}
+
+const PENDING_STATE: Record<number, SettlementPendingStep['state']> = {
+  [temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED]: 'scheduled',
+  [temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED]: 'started',
+  [temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED]: 'cancel_requested',
+  [temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_PAUSED]: 'paused',
+  [temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_PAUSE_REQUESTED]: 'paused',
+};
+
+function timestampDate(t: { seconds?: unknown; nanos?: number | null } | null | undefined): Date | undefined {
+  if (!t || t.seconds === undefined || t.seconds === null) return undefined;
+  return new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
+}
+
+/** The settlement's pending steps, their attempts and last failures, and whether a worker polls. */
+export async function settlementWait(client: Client, workflowId: string): Promise<SettlementWait> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  const raw = description.raw;
+  const taskQueue = raw.workflowExecutionInfo?.taskQueue ?? description.taskQueue;
+  const pollers = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  });
+  return {
+    workflowId,
+    running: description.status.name === 'RUNNING',
+    taskQueue,
+    workerPolling: (pollers.pollers ?? []).length > 0,
+    pending: (raw.pendingActivities ?? []).map((a) => ({
+      activityId: a.activityId ?? '',
+      activity: a.activityType?.name ?? 'unknown',
+      state: PENDING_STATE[a.state ?? 0] ?? 'unknown',
+      attempt: a.attempt ?? 1,
+      ...(a.lastFailure?.message ? { lastFailure: a.lastFailure.message } : {}),
+      ...(timestampDate(a.nextAttemptScheduleTime) ? { nextAttemptAt: timestampDate(a.nextAttemptScheduleTime) } : {}),
+    })),
+  };
+}
+
+/**
+ * An operator's "retry now" on a settlement waiting past its time: every pending step is tried
+ * again at once, its backoff cleared and its attempts counted from 1 (Temporal's activity reset;
+ * SettlementWorkflow's steps are idempotent, so an extra attempt is safe). Refused, with what to
+ * do, when the settlement is not running, waits on no step, or no server worker polls its task
+ * queue (a retry would only wait for one too). Returns the steps it retried.
+ */
+export async function retrySettlementNow(client: Client, workflowId: string, operator: string): Promise<readonly string[]> {
+  if (typeof operator !== 'string' || operator.trim() === '') throw new SettlementError('invalid_argument', 'Name the operator who retries.');
+  const wait = await settlementWait(client, workflowId);
+  if (!wait.running) throw new SettlementError('settlement_not_running', `${workflowId} is not running any more; reload to see its result.`);
+  if (!wait.workerPolling) {
+    throw new SettlementError('no_worker', `No server worker polls ${wait.taskQueue}, so a retry would wait like the settlement does; start one (purseflow worker) and it carries on by itself.`);
+  }
+  if (wait.pending.length === 0) throw new SettlementError('nothing_to_retry', `${workflowId} waits on no step right now (its worker is deciding what comes next); look again in a minute.`);
+  try {
+    // One by one by id: the server (1.29) does not take match_all yet.
+    for (const step of wait.pending) {
+      await client.workflowService.resetActivity({
+        namespace: client.options.namespace,
+        execution: { workflowId },
+        identity: operator,
+        id: step.activityId,
+        resetHeartbeat: false,
+        keepPaused: false,
+      });
+    }
+  } catch (err) {
+    // The step finished between the look and the reset: there is nothing left to retry.
+    if (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND) {
+      throw new SettlementError('nothing_to_retry', `${workflowId} moved on while you looked; reload to see where it is.`, { cause: err });
+    }
+    throw err;
+  }
+  return wait.pending.map((p) => p.activity);
 }

@@ -10,7 +10,10 @@ export type SettlementErrorCode =
   | 'ledger_refused'
   | 'payout_refused'
   | 'invalid_argument'
-  | 'not_your_batch';
+  | 'not_your_batch'
+  | 'settlement_not_running'
+  | 'nothing_to_retry'
+  | 'no_worker';
 
 export class SettlementError extends Error {
   override readonly name = 'SettlementError';

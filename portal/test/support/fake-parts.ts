@@ -47,6 +47,8 @@ interface DownloadRecord {
 
 export class FakeParts implements WorkflowsPort, LedgerPort {
   reachable = true;
+  /** needsAttention throws an unexpected error (the 500 page). */
+  broken = false;
   readonly balances = new Map<string, AccountBalance[]>();
   readonly cards = new Map<string, CardSummary[]>();
   readonly readers = new Map<string, ReaderSummary[]>();
@@ -216,7 +218,12 @@ export class FakeParts implements WorkflowsPort, LedgerPort {
   }
 
   async needsAttention(): Promise<readonly AttentionItem[]> {
+    // A bug behind the port, as the portal would meet it: not a PortalError, not a refusal.
+    if (this.broken) throw new TypeError("Cannot read properties of undefined (reading 'phase')");
     return this.attention;
+  }
+  async attentionDetail(item: AttentionItem): Promise<AttentionItem> {
+    return { ...item, evidence: [...item.evidence, 'detail from the workflow'] };
   }
   async operatorAction(workflowId: string, action: OperatorAction, evidence: string, operator: string): Promise<string> {
     if (action === 'void' && !/^\d{14}$/.test(evidence)) {
