@@ -3,7 +3,7 @@
 // startTracing once, before it opens its database pool, and hands the result to its Temporal client
 // and worker (temporal-tracing.ts). Domain code never sees a tracer.
 import { createRequire } from 'node:module';
-import { context, propagation, trace, type Attributes, type AttributeValue } from '@opentelemetry/api';
+import { context, propagation, trace, type Attributes, type AttributeValue, type Context } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -12,7 +12,6 @@ import { defaultResource, detectResources, envDetector, resourceFromAttributes, 
 import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type ReadableSpan, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import type { Context } from '@opentelemetry/api';
 import { ObservabilityError } from './observability-error';
 import { SECRET_FIELDS } from './log';
 

@@ -1,7 +1,9 @@
 // Replays the recorded histories of real downloads (recorded-histories.ts) against today's
 // workflow code: a change that would break a download in flight fails here, not in production.
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { Worker } from '@temporalio/worker';
 import { quietTemporalRuntime } from '../../test-support/temporal';
+import { workerTracing } from '../observability';
 import { bundleWorkflows } from '../worker/server-worker';
 import { recordedHistories } from './recorded-histories';
 
@@ -23,4 +25,25 @@ test('every recorded download history replays on the current workflow code', asy
   }
   expect(failures).toEqual([]);
   expect(replayed).toBe(recorded.length);
+});
+
+test('every recorded history replays on the traced bundle too: a worker restarted with tracing on takes over the downloads in flight', async () => {
+  quietTemporalRuntime();
+  const exported: string[] = [];
+  const tracing = workerTracing({
+    process: 'worker',
+    resource: resourceFromAttributes({}),
+    spanProcessor: { onStart: () => undefined, onEnd: (span) => exported.push(span.name), forceFlush: async () => undefined, shutdown: async () => undefined },
+    shutdown: async () => undefined,
+  });
+  const failures: string[] = [];
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories({ workflowBundle: await bundleWorkflows({ traced: true }), sinks: tracing.sinks }, recorded)) {
+    replayed += 1;
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  expect(failures).toEqual([]);
+  expect(replayed).toBe(recorded.length);
+  // Sinks are not called on replay: a replayed workflow exports no span a second time.
+  expect(exported).toEqual([]);
 });
