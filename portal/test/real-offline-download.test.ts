@@ -332,6 +332,11 @@ test('an operator retries a settlement whose step keeps failing: the step runs a
     expect(shown).toMatchObject({ actions: ['retry'], evidence: expect.arrayContaining([`a server worker polls ${taskQueue}`]) });
     expect(shown!.evidence).toContainEqual(expect.stringMatching(/^step verifySettlementFile: \w+, attempt ([3-9]|\d\d), last failure: .*disk full \(test\).*, next attempt by itself at /));
 
+    const page = (await ops.get(`/operator/items/${started.workflowId}`)).body;
+    expect(page).toContain('Settlement waiting too long');
+    expect(page).toMatch(/step verifySettlementFile: \w+, attempt \d+, last failure: [^<]*disk full \(test\)/);
+    expect(page).toContain('value="retry" checked> Retry now');
+
     // The database takes it again; the operator does not wait for the backoff.
     await wf.db.db.raw(`DROP TRIGGER ${refusing} ON settlement_batches; DROP FUNCTION ${refusing}();`);
     const res = await ops.post(`/api/v1/attention/${started.workflowId}/actions`, { action: 'retry' });
@@ -340,6 +345,7 @@ test('an operator retries a settlement whose step keeps failing: the step runs a
     const [audit] = await wf.db.db('portal_audit as a').join('portal_users as u', 'u.id', 'a.user_id').where('a.workflow_id', started.workflowId).select('u.email', 'a.action', 'a.outcome');
     expect(audit).toEqual({ email: operatorEmail, action: 'retry', outcome: `done: ${started.workflowId}: verifySettlementFile tried again now` });
     // The step that succeeded was counted from 1 again: the operator's reset, not the backoff, ran it.
+    expect((await ops.get(`/operator/items/${started.workflowId}`)).body).toContain(`<dd>done: ${started.workflowId}: verifySettlementFile tried again now</dd>`);
     const history = await started.handle.fetchHistory();
     const verifyStarts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes && e.eventId !== undefined);
     expect(verifyStarts[0]?.activityTaskStartedEventAttributes?.attempt).toBe(1);
