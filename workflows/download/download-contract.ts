@@ -120,7 +120,24 @@ export interface DownloadState {
   failure?: { code: DownloadFailureCode; message: string };
   /** Why an operator is needed, when one is. */
   operatorReason?: string;
+  /**
+   * Connected: the card's log as read when it could not prove this load either way (the record
+   * rolled out of the 10-record log, or a record at this ATC that is not this load): the evidence an
+   * operator starts from. Not secret: log records hold no key.
+   */
+  logEvidence?: LogEvidence;
   history: DownloadEvent[];
+}
+
+export interface LogEvidence {
+  readerId: string;
+  /** Workflow time, ISO 8601. */
+  readAt: string;
+  /** ATC_card: the newest record's ATC. */
+  atcCard: number;
+  reason: 'rolled_out_of_log' | 'record_mismatch';
+  /** READ LOG 1..n, newest first, 28 bytes each as hex. */
+  recordsHex: string[];
 }
 
 export interface DownloadResult {

@@ -518,7 +518,10 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
         decision = { outcome: 'credited', proof: `log record ATC ${state.atc} with MAC3 (read on reader ${readerId})`, newBalanceMinor: proof.balanceAfterMinor };
       } else if (proof.outcome === 'not_credited') {
         decision = { outcome: 'not_credited', proof: `card log read on reader ${readerId}: ATC_card ${proof.atcCard} < ATC ${state.atc}` };
-      } else if (!logInconclusive) {
+      } else {
+        // Kept (the latest read) so an operator sees what the card showed, not just that it failed.
+        state.logEvidence = { readerId, readAt: new Date().toISOString(), atcCard: proof.atcCard, reason: proof.reason, recordsHex: log.recordsHex };
+        if (logInconclusive) return;
         logInconclusive = true;
         state.operatorReason = `the card's log cannot prove this load (${proof.reason}, ATC_card ${proof.atcCard})`;
         setPhase('needs_operator', state.operatorReason);

@@ -1,0 +1,311 @@
+// Tearing at every step of a connected download (spec 4.1), end to end: the real Temporal dev
+// server, PostgreSQL, a reader agent on an ACR30S simulator over a real socat pseudo-terminal pair,
+// a simulated e-Smart card that leaves the reader at the chosen moment. Before the reservation a
+// tear is a refusal with nothing reserved; after it the money ends only on proof — posted on MAC3
+// or the log record, voided when CREDIT LOAD provably never reached the card or the log shows
+// ATC_card < ATC — and when the log can no longer tell (its record rolled out of the cyclic log),
+// the download waits for an operator with the reservation intact. Every test ends with the ledger
+// invariants holding and the card's purse equal to what the ledger posted minus what it spent.
+import { randomBytes } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { LOG_CAPACITY, PURSE, SimulatedCard, SimulatedPos, SimulatedSam, parseSamId, type Csn } from '../../card-driver';
+import type { DownloadTiming } from '../client';
+import { customerBalance, customerWithCard, expectLedgerConsistent, startHarness, uniqueId, type Harness } from './harness';
+import { FaultyCard } from './faulty-card';
+import { eventually, startAcr30Rig, type Acr30Rig } from './acr30-rig';
+
+jest.setTimeout(60_000);
+
+const TIMING: Partial<DownloadTiming> = { readerPickupMs: 5000, cardStepMs: 3000, recoveryRetryMs: 1000, operatorAfterMs: 120_000 };
+const FUNDED = 100_00n;
+
+let h: Harness;
+let rig: Acr30Rig;
+
+beforeAll(async () => {
+  h = await startHarness('wf_tearing');
+  rig = await startAcr30Rig(h, uniqueId('tear'));
+});
+
+afterAll(async () => {
+  await rig?.close();
+  await h?.close();
+});
+
+afterEach(() => {
+  rig?.sim.remove();
+});
+
+interface Customer {
+  customerId: string;
+  csn: Csn;
+  card: FaultyCard;
+}
+
+async function customer(): Promise<Customer> {
+  const { customerId, csn } = await customerWithCard(h, { cash: '100.00' });
+  return { customerId, csn, card: new FaultyCard(SimulatedCard.issue(h.keys, csn)) };
+}
+
+async function download(c: Customer, amount: string, readerId = rig.readerId): Promise<string> {
+  const requestId = uniqueId('tear');
+  await h.downloads.start({ requestId, csn: c.csn, purse: 'ecash', amount, mode: 'connected', readerId, timing: TIMING });
+  return requestId;
+}
+
+async function failureCode(requestId: string): Promise<string | undefined> {
+  const err = await h.downloads.result(requestId).then(
+    () => new Error('expected the download to be refused'),
+    (e: unknown) => e,
+  );
+  if (!(err instanceof WorkflowFailedError)) throw err;
+  return err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
+}
+
+async function phaseBecomes(requestId: string, phase: string): Promise<void> {
+  await eventually(`download ${requestId} to reach ${phase}`, async () => (await h.downloads.state(requestId)).phase === phase);
+}
+
+function loadRecords(c: Customer): number {
+  return c.card.card.log.filter((r) => r.type === 'load').length;
+}
+
+/**
+ * The ledger and the card agree: the customer's account paid exactly what the card's shadow says was
+ * loaded, nothing is left pending, the card holds loads minus `spentMinor`, the invariants hold.
+ */
+async function expectReconciled(c: Customer, spentMinor = 0n): Promise<void> {
+  const loaded = (await h.registry.card(c.csn)).purses.ecash.loadedMinor;
+  expect(await customerBalance(h, c.customerId, 'ecash')).toEqual({ posted: FUNDED - loaded, pending: 0n, available: FUNDED - loaded });
+  expect(c.card.card.balance(PURSE.ecash)).toBe(loaded - spentMinor);
+  await expectLedgerConsistent(h);
+}
+
+describe('before anything is reserved, a tear is a refusal and nothing is reserved', () => {
+  test('no card in the reader: card_absent', async () => {
+    const c = await customer();
+    expect(await failureCode(await download(c, '30.00'))).toBe('card_absent');
+    expect((await h.registry.card(c.csn)).purses.ecash.loadedMinor).toBe(0n);
+    await expectReconciled(c);
+  });
+
+  test('torn away as INITIALIZE LOAD arrives (the card never sees it): card_unreadable, the card untouched', async () => {
+    const c = await customer();
+    rig.sim.insert(c.card.at('initializeLoad', { kind: 'tear-before' }));
+    expect(await failureCode(await download(c, '30.00'))).toBe('card_unreadable');
+    expect(c.card.seen).not.toContain('initializeLoad');
+    expect(c.card.card.atcCard).toBe(0);
+    await expectReconciled(c);
+  });
+
+  test('torn away after INITIALIZE LOAD ran (its answer lost): card_unreadable, the counter unmoved, no pending load left', async () => {
+    const c = await customer();
+    rig.sim.insert(c.card.at('initializeLoad', { kind: 'tear-after' }));
+    expect(await failureCode(await download(c, '30.00'))).toBe('card_unreadable');
+    expect(c.card.seen).toContain('initializeLoad');
+    expect(c.card.card.atcCard).toBe(0);
+    expect(c.card.card.hasPendingLoad).toBe(false);
+    await expectReconciled(c);
+  });
+});
+
+describe('between the reservation and CREDIT LOAD, a card that left is voided: CREDIT LOAD provably never went out', () => {
+  test('pulled out right after answering INITIALIZE LOAD, while the server checks MAC1 and reserves', async () => {
+    const c = await customer();
+    rig.sim.insert(c.card.at('initializeLoad', { kind: 'after', then: () => rig.sim.remove() }));
+    const result = await h.downloads.result(await download(c, '30.00'));
+    expect(result).toMatchObject({ outcome: 'voided', atc: 1 });
+    expect(result.proof).toMatch(/CREDIT LOAD was not sent/);
+    expect(c.card.creditLoadsSeen).toBe(0);
+    await expectReconciled(c);
+  });
+
+  test('pulled out and put straight back: the new power-up lost the pending load, CREDIT LOAD is not sent to it', async () => {
+    const c = await customer();
+    rig.sim.insert(
+      c.card.at('initializeLoad', {
+        kind: 'after',
+        then: () => {
+          rig.sim.remove();
+          rig.sim.insert(c.card);
+        },
+      }),
+    );
+    const result = await h.downloads.result(await download(c, '30.00'));
+    expect(result).toMatchObject({ outcome: 'voided', atc: 1 });
+    expect(result.proof).toMatch(/CREDIT LOAD was not sent/);
+    expect(c.card.creditLoadsSeen).toBe(0);
+    await expectReconciled(c);
+  });
+});
+
+describe('at CREDIT LOAD, the outcome is proven by MAC3 or by the log', () => {
+  test('torn away as CREDIT LOAD arrives: reserved, then voided by the log (ATC_card < ATC) when the card is back', async () => {
+    const c = await customer();
+    rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-before' }));
+    const requestId = await download(c, '30.00');
+    await phaseBecomes(requestId, 'awaiting_card');
+    expect((await customerBalance(h, c.customerId, 'ecash')).pending).toBe(3000n);
+    rig.sim.insert(c.card);
+    const result = await h.downloads.result(requestId);
+    expect(result.outcome).toBe('voided');
+    expect(result.proof).toMatch(/ATC_card 0 < ATC 1/);
+    expect(loadRecords(c)).toBe(0);
+    await expectReconciled(c);
+  });
+
+  test('torn away after the card credited, before its answer: posted by the log record when the card is back', async () => {
+    const c = await customer();
+    rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-after' }));
+    const requestId = await download(c, '30.00');
+    await phaseBecomes(requestId, 'awaiting_card');
+    expect((await customerBalance(h, c.customerId, 'ecash')).pending).toBe(3000n);
+    rig.sim.insert(c.card);
+    const result = await h.downloads.result(requestId);
+    expect(result).toMatchObject({ outcome: 'posted', newBalanceMinor: '3000' });
+    expect(result.proof).toMatch(/^log record ATC 1 with MAC3/);
+    expect(loadRecords(c)).toBe(1);
+    await expectReconciled(c);
+  });
+
+  test("the answer to CREDIT LOAD lost once on the serial line: the reader fetches it again (NAK), never sends CREDIT LOAD twice, posted by MAC3", async () => {
+    const c = await customer();
+    rig.sim.insert(c.card.at('creditLoad', { kind: 'after', then: () => rig.sim.inject({ kind: 'drop-reply' }) }));
+    const result = await h.downloads.result(await download(c, '30.00'));
+    expect(result).toMatchObject({ outcome: 'posted', proof: 'MAC3 of CREDIT LOAD', newBalanceMinor: '3000' });
+    expect(c.card.creditLoadsSeen).toBe(1);
+    expect(loadRecords(c)).toBe(1);
+    await expectReconciled(c);
+  });
+
+  test('MAC3 garbled on its way back: not trusted, the log read at once proves the credit, posted', async () => {
+    const c = await customer();
+    rig.sim.insert(c.card.at('creditLoad', { kind: 'garble-mac' }));
+    const result = await h.downloads.result(await download(c, '30.00'));
+    expect(result).toMatchObject({ outcome: 'posted', newBalanceMinor: '3000' });
+    expect(result.proof).toMatch(/^log record ATC 1 with MAC3/);
+    expect(c.card.creditLoadsSeen).toBe(1);
+    await expectReconciled(c);
+  });
+
+  test('pulled out right after answering CREDIT LOAD (MAC3 already on its way): posted by MAC3', async () => {
+    const c = await customer();
+    rig.sim.insert(c.card.at('creditLoad', { kind: 'after', then: () => rig.sim.remove() }));
+    const result = await h.downloads.result(await download(c, '30.00'));
+    expect(result).toMatchObject({ outcome: 'posted', proof: 'MAC3 of CREDIT LOAD', newBalanceMinor: '3000' });
+    await expectReconciled(c);
+  });
+});
+
+describe('during recovery, the log is read wherever and whenever the card comes back', () => {
+  test('torn away again while its log is read: still waiting, posted once the card stays', async () => {
+    const c = await customer();
+    rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-after' }));
+    const requestId = await download(c, '30.00');
+    await phaseBecomes(requestId, 'awaiting_card');
+    rig.sim.insert(c.card.at('readLog', { kind: 'tear-before' }));
+    await eventually('the card to be torn during READ LOG', () => !rig.sim.cardInserted);
+    expect((await h.downloads.state(requestId)).phase).toBe('awaiting_card');
+    expect((await customerBalance(h, c.customerId, 'ecash')).pending).toBe(3000n);
+    rig.sim.insert(c.card);
+    expect(await h.downloads.result(requestId)).toMatchObject({ outcome: 'posted', newBalanceMinor: '3000' });
+    expect(loadRecords(c)).toBe(1);
+    await expectReconciled(c);
+  });
+
+  test("the reader's cable pulled after the card credited: the card shows up in the customer's other reader and is posted there", async () => {
+    const c = await customer();
+    const lost = await startAcr30Rig(h, uniqueId('lost'));
+    const other = await startAcr30Rig(h, uniqueId('other'));
+    try {
+      lost.sim.insert(
+        c.card.at('creditLoad', {
+          kind: 'after',
+          then: () => {
+            // The card ran CREDIT LOAD; its answer never leaves the reader, whose line then dies.
+            lost.sim.inject({ kind: 'drop-reply' });
+            lost.sim.inject({ kind: 'deaf', ms: 60_000 });
+            void lost.unplug();
+          },
+        }),
+      );
+      const requestId = await download(c, '30.00', lost.readerId);
+      await phaseBecomes(requestId, 'awaiting_card');
+      expect((await customerBalance(h, c.customerId, 'ecash')).pending).toBe(3000n);
+      // The reader agent finds the waiting download through visibility, which follows within moments.
+      await eventually('the download to be listed as waiting for its card', async () => (await h.downloads.listStuck({ csn: c.csn })).some((s) => s.phase === 'awaiting_card'));
+      other.sim.insert(c.card);
+      const result = await h.downloads.result(requestId);
+      expect(result).toMatchObject({ outcome: 'posted', newBalanceMinor: '3000' });
+      expect(result.proof).toMatch(new RegExp(`read on reader ${other.readerId}`));
+      expect(loadRecords(c)).toBe(1);
+      await expectReconciled(c);
+    } finally {
+      other.sim.remove();
+      await other.close();
+      await lost.close();
+    }
+  });
+});
+
+describe("the log too old: the torn load's record rolled out of the card's 10-record log", () => {
+  const sam = (): SimulatedSam => SimulatedSam.issue(h.keys, parseSamId(randomBytes(8).toString('hex').toUpperCase()));
+
+  /** The customer shops `count` times for 1.00 with the card, away from any reader (off-system). */
+  function shop(c: Customer, count: number): bigint {
+    const pos = new SimulatedPos(sam());
+    c.card.card.insert();
+    for (let i = 0; i < count; i++) pos.purchase(c.card.card, PURSE.ecash, 100n);
+    return BigInt(count) * 100n;
+  }
+
+  test('a credited load whose record rolled out is not voided: it waits for an operator with the log as evidence, reserved, until an operator settles it', async () => {
+    const c = await customer();
+    rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-after' }));
+    const requestId = await download(c, '30.00');
+    await phaseBecomes(requestId, 'awaiting_card');
+    const spent = shop(c, LOG_CAPACITY); // ATC 2..11: the load's ATC 1 is gone from the log
+    expect(c.card.card.log.map((r) => r.atc)).not.toContain(1);
+    rig.sim.insert(c.card);
+    await phaseBecomes(requestId, 'needs_operator');
+    const flagged = await h.downloads.state(requestId);
+    expect(flagged.operatorReason).toMatch(/rolled_out_of_log, ATC_card 11/);
+    expect(flagged.logEvidence).toMatchObject({ readerId: rig.readerId, atcCard: 11, reason: 'rolled_out_of_log' });
+    expect(flagged.logEvidence?.recordsHex).toHaveLength(LOG_CAPACITY);
+    // It stays so: several recovery intervals later nothing was decided without proof.
+    await new Promise((r) => setTimeout(r, 3 * 1000));
+    expect((await h.downloads.state(requestId)).phase).toBe('needs_operator');
+    expect(await customerBalance(h, c.customerId, 'ecash')).toEqual({ posted: FUNDED, pending: 3000n, available: FUNDED - 3000n });
+    await eventually('the download to be listed for operators', async () => (await h.downloads.listStuck({ csn: c.csn })).some((s) => s.phase === 'needs_operator'));
+    // A record of the log that is not this load proves nothing.
+    await expect(h.downloads.resolveWithEvidence(requestId, 'op-ana', { kind: 'log_record', recordHex: flagged.logEvidence!.recordsHex[LOG_CAPACITY - 1] })).rejects.toMatchObject({ code: 'evidence_refused' });
+    const settled = await h.downloads.resolveWithEvidence(requestId, 'op-ana', { kind: 'operator_attestation', operator: 'op-ana', reference: 'ticket 4711: settled purchases from ATC 2 on start from a balance of 30.00' });
+    expect(settled).toMatchObject({ phase: 'posted' });
+    expect(settled.proof).toMatch(/attestation by op-ana/);
+    expect(c.card.card.balance(PURSE.ecash)).toBe(3000n - spent);
+    await expectReconciled(c, spent);
+  });
+
+  test('an uncredited load whose ATC a purchase then took, rolled out too, is not voided blindly either: an operator voids it', async () => {
+    const c = await customer();
+    rig.sim.insert(c.card);
+    expect(await h.downloads.result(await download(c, '50.00'))).toMatchObject({ outcome: 'posted', atc: 1 });
+    rig.sim.remove();
+    rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-before' }));
+    const requestId = await download(c, '30.00');
+    await phaseBecomes(requestId, 'awaiting_card');
+    expect((await h.downloads.state(requestId)).atc).toBe(2);
+    const spent = shop(c, LOG_CAPACITY + 1); // ATC 2..12: the purchases took ATC 2, and it rolled out
+    rig.sim.insert(c.card);
+    await phaseBecomes(requestId, 'needs_operator');
+    expect((await h.downloads.state(requestId)).operatorReason).toMatch(/rolled_out_of_log, ATC_card 12/);
+    await new Promise((r) => setTimeout(r, 2 * 1000));
+    expect((await h.downloads.state(requestId)).phase).toBe('needs_operator');
+    expect((await customerBalance(h, c.customerId, 'ecash')).pending).toBe(3000n);
+    const voided = await h.downloads.voidWithEvidence(requestId, 'op-ana', { kind: 'operator_attestation', operator: 'op-ana', reference: 'ticket 4712: ATC 2 was settled as a purchase' });
+    expect(voided).toMatchObject({ phase: 'voided' });
+    expect(c.card.card.balance(PURSE.ecash)).toBe(5000n - spent);
+    await expectReconciled(c, spent);
+  });
+});
