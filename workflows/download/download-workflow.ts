@@ -193,7 +193,7 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
       // A reader queue has exactly one worker: when it is gone, the task must not wait forever.
       scheduleToStartTimeout: timing.readerPickupMs,
       startToCloseTimeout: timing.cardStepMs + 15_000,
-      heartbeatTimeout: 15_000,
+      heartbeatTimeout: timing.cardHeartbeatMs,
       retry: { maximumAttempts: 1 },
       ...options,
     });

@@ -9,10 +9,10 @@ export const CARD_COMMAND = { select: 0xa4, initializeLoad: 0x50, creditLoad: 0x
 export type CardCommand = keyof typeof CARD_COMMAND;
 
 export type CardFault =
-  /** The card leaves the reader as the command arrives: it never sees it. */
-  | { kind: 'tear-before' }
-  /** The card runs the command, then leaves the reader: the answer never comes back. */
-  | { kind: 'tear-after' }
+  /** The card leaves the reader as the command arrives: it never sees it. `then` runs at that moment. */
+  | { kind: 'tear-before'; then?: () => void }
+  /** The card runs the command, then leaves the reader: the answer never comes back. `then` runs at that moment. */
+  | { kind: 'tear-after'; then?: () => void }
   /** The card runs the command; the last 4 bytes of its answer's data (a MAC) arrive flipped. */
   | { kind: 'garble-mac' }
   /** The card runs the command; `then` runs before its answer leaves the reader. */
@@ -57,12 +57,14 @@ export class FaultyCard implements VirtualCard {
     const fault = this.#faults.get(ins);
     if (fault) this.#faults.delete(ins);
     if (fault?.kind === 'tear-before') {
+      fault.then?.();
       this.card.powerOff();
       throw new CardTornError('card_torn');
     }
     if (name) this.seen.push(name);
     const response = this.card.process(apdu);
     if (fault?.kind === 'tear-after') {
+      fault.then?.();
       this.card.powerOff();
       throw new CardTornError('card_torn');
     }
