@@ -21,7 +21,7 @@ export async function startAcr30Rig(parts: { nativeConnection: NativeConnection;
   const pair: SocatPair = await openSocatPair();
   const sim = await Acr30Simulator.open({ path: pair.devicePath, card: null, announceReset: false });
   const reader = await Acr30Reader.open({ path: pair.hostPath, timeouts: { controlMs: 1500, resetMs: 1500, exchangeMs: 1500 } });
-  const agent = await ReaderAgent.create({ connection: parts.nativeConnection, client: parts.client, readerId, reader });
+  const agent = await ReaderAgent.create({ connection: parts.nativeConnection, client: parts.client, readerId, reader, lookAgainEveryMs: 1000 });
   const running = agent.run();
   let closed = false;
   return {
