@@ -10,7 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { LOG_CAPACITY, PURSE, SimulatedCard, SimulatedPos, SimulatedSam, parseSamId, type Csn } from '../../card-driver';
+import { Worker } from '@temporalio/worker';
 import type { DownloadTiming } from '../client';
+import { bundleWorkflows } from '../worker/server-worker';
+import { recordHistories, recording } from './recorded-histories';
 import { customerBalance, customerWithCard, expectLedgerConsistent, startHarness, uniqueId, type Harness } from './harness';
 import { FaultyCard } from './faulty-card';
 import { eventually, startAcr30Rig, type Acr30Rig } from './acr30-rig';
@@ -48,9 +51,20 @@ async function customer(): Promise<Customer> {
   return { customerId, csn, card: new FaultyCard(SimulatedCard.issue(h.keys, csn)) };
 }
 
+/** Every download of this file (their histories must replay), and those kept as golden histories. */
+const downloads: string[] = [];
+const golden: string[] = [];
+
 async function download(c: Customer, amount: string, readerId = rig.readerId): Promise<string> {
   const requestId = uniqueId('tear');
   await h.downloads.start({ requestId, csn: c.csn, purse: 'ecash', amount, mode: 'connected', readerId, timing: TIMING });
+  downloads.push(requestId);
+  return requestId;
+}
+
+/** Keeps this download's history among the golden ones (a path the other recorded files do not take). */
+function keepAsGolden(requestId: string): string {
+  golden.push(requestId);
   return requestId;
 }
 
@@ -132,7 +146,7 @@ describe('between the reservation and CREDIT LOAD, a card that left is voided: C
         },
       }),
     );
-    const result = await h.downloads.result(await download(c, '30.00'));
+    const result = await h.downloads.result(keepAsGolden(await download(c, '30.00')));
     expect(result).toMatchObject({ outcome: 'voided', atc: 1 });
     expect(result.proof).toMatch(/CREDIT LOAD was not sent/);
     expect(c.card.creditLoadsSeen).toBe(0);
@@ -182,7 +196,7 @@ describe('at CREDIT LOAD, the outcome is proven by MAC3 or by the log', () => {
   test('MAC3 garbled on its way back: not trusted, the log read at once proves the credit, posted', async () => {
     const c = await customer();
     rig.sim.insert(c.card.at('creditLoad', { kind: 'garble-mac' }));
-    const result = await h.downloads.result(await download(c, '30.00'));
+    const result = await h.downloads.result(keepAsGolden(await download(c, '30.00')));
     expect(result).toMatchObject({ outcome: 'posted', newBalanceMinor: '3000' });
     expect(result.proof).toMatch(/^log record ATC 1 with MAC3/);
     expect(c.card.creditLoadsSeen).toBe(1);
@@ -202,7 +216,7 @@ describe('during recovery, the log is read wherever and whenever the card comes 
   test('torn away again while its log is read: still waiting, posted once the card stays', async () => {
     const c = await customer();
     rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-after' }));
-    const requestId = await download(c, '30.00');
+    const requestId = keepAsGolden(await download(c, '30.00'));
     await phaseBecomes(requestId, 'awaiting_card');
     rig.sim.insert(c.card.at('readLog', { kind: 'tear-before' }));
     await eventually('the card to be torn during READ LOG', () => !rig.sim.cardInserted);
@@ -266,7 +280,7 @@ describe('during recovery, the log is read wherever and whenever the card comes 
           },
         }),
       );
-      const requestId = await download(c, '30.00', lost.readerId);
+      const requestId = keepAsGolden(await download(c, '30.00', lost.readerId));
       const result = await h.downloads.result(requestId);
       expect(result).toMatchObject({ outcome: 'posted', newBalanceMinor: '3000' });
       expect(result.proof).toMatch(new RegExp(`read on reader ${other.readerId}`));
@@ -296,7 +310,7 @@ describe("the log too old: the torn load's record rolled out of the card's 10-re
   test('a credited load whose record rolled out is not voided: it waits for an operator with the log as evidence, reserved, until an operator settles it', async () => {
     const c = await customer();
     rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-after' }));
-    const requestId = await download(c, '30.00');
+    const requestId = keepAsGolden(await download(c, '30.00'));
     await phaseBecomes(requestId, 'awaiting_card');
     const spent = shop(c, LOG_CAPACITY); // ATC 2..11: the load's ATC 1 is gone from the log
     expect(c.card.card.log.map((r) => r.atc)).not.toContain(1);
@@ -326,7 +340,7 @@ describe("the log too old: the torn load's record rolled out of the card's 10-re
     expect(await h.downloads.result(await download(c, '50.00'))).toMatchObject({ outcome: 'posted', atc: 1 });
     rig.sim.remove();
     rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-before' }));
-    const requestId = await download(c, '30.00');
+    const requestId = keepAsGolden(await download(c, '30.00'));
     await phaseBecomes(requestId, 'awaiting_card');
     expect((await h.downloads.state(requestId)).atc).toBe(2);
     const spent = shop(c, LOG_CAPACITY + 1); // ATC 2..12: the purchases took ATC 2, and it rolled out
@@ -340,5 +354,17 @@ describe("the log too old: the torn load's record rolled out of the card's 10-re
     expect(voided).toMatchObject({ phase: 'voided' });
     expect(c.card.card.balance(PURSE.ecash)).toBe(5000n - spent);
     await expectReconciled(c, spent);
+  });
+});
+
+describe('determinism', () => {
+  test('the histories of every download above replay on the current workflow code', async () => {
+    const histories = await Promise.all(downloads.map(async (id) => ({ workflowId: `download-${id}`, history: await h.downloads.handle(id).fetchHistory() })));
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: await bundleWorkflows() }, histories)) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    if (recording()) await recordHistories('tearing', golden.map((id) => h.downloads.handle(id)));
   });
 });
