@@ -323,6 +323,10 @@ describe("the log too old: the torn load's record rolled out of the card's 10-re
     // It stays so: several recovery intervals later nothing was decided without proof.
     await new Promise((r) => setTimeout(r, 2 * 1000));
     expect((await h.downloads.state(requestId)).phase).toBe('needs_operator');
+    // The card stayed in the reader all along, and the agent kept looking (every second here): it
+    // told the download once for this visit, so the log was not read again and again.
+    const history = await h.downloads.handle(requestId).fetchHistory();
+    expect(history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'cardPresented')).toHaveLength(1);
     expect(await customerBalance(h, c.customerId, 'ecash')).toEqual({ posted: FUNDED, pending: 3000n, available: FUNDED - 3000n });
     await eventually('the download to be listed for operators', async () => (await h.downloads.listStuck({ csn: c.csn })).some((s) => s.phase === 'needs_operator'));
     // A record of the log that is not this load proves nothing.
