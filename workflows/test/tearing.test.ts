@@ -6,7 +6,9 @@
 // ATC_card < ATC — and when the log can no longer tell (its record rolled out of the cyclic log),
 // the download waits for an operator with the reservation intact. Every test ends with the ledger
 // invariants holding and the card's purse equal to what the ledger posted minus what it spent.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { LOG_CAPACITY, PURSE, SimulatedCard, SimulatedPos, SimulatedSam, parseSamId, type Csn } from '../../card-driver';
@@ -17,6 +19,8 @@ import { recordHistories, recording } from './recorded-histories';
 import { customerBalance, customerWithCard, expectLedgerConsistent, startHarness, uniqueId, type Harness } from './harness';
 import { FaultyCard } from './faulty-card';
 import { eventually, startAcr30Rig, type Acr30Rig } from './acr30-rig';
+import { CLI, REPO, cliEnvironment } from './cli-process';
+import { temporalAddress } from '../../test-support/temporal';
 
 jest.setTimeout(60_000);
 
@@ -75,6 +79,13 @@ async function failureCode(requestId: string): Promise<string | undefined> {
   );
   if (!(err instanceof WorkflowFailedError)) throw err;
   return err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
+}
+
+/** `purseflow <args>` (the built CLI) against this file's Temporal; its standard output. */
+async function runCli(args: string[]): Promise<string> {
+  const env = cliEnvironment({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  const { stdout } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: REPO, env });
+  return stdout;
 }
 
 async function phaseBecomes(requestId: string, phase: string): Promise<void> {
@@ -329,6 +340,12 @@ describe("the log too old: the torn load's record rolled out of the card's 10-re
     expect(history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'cardPresented')).toHaveLength(1);
     expect(await customerBalance(h, c.customerId, 'ecash')).toEqual({ posted: FUNDED, pending: 3000n, available: FUNDED - 3000n });
     await eventually('the download to be listed for operators', async () => (await h.downloads.listStuck({ csn: c.csn })).some((s) => s.phase === 'needs_operator'));
+    // What the operator sees at a terminal: why, and the card's log as read, record by record.
+    const status = await runCli(['download', 'status', '--request-id', requestId, '--task-queue', h.taskQueue]);
+    expect(status).toContain("needs an operator: the card's log cannot prove this load (rolled_out_of_log, ATC_card 11)");
+    expect(status).toContain(`card log as read on reader ${rig.readerId}`);
+    expect(status).toMatch(/ATC 11 purchase ecash 1\.00, balance after 20\.00/);
+    expect(status).toMatch(/ATC 2 purchase ecash 1\.00, balance after 29\.00/);
     // A record of the log that is not this load proves nothing.
     await expect(h.downloads.resolveWithEvidence(requestId, 'op-ana', { kind: 'log_record', recordHex: flagged.logEvidence!.recordsHex[LOG_CAPACITY - 1] })).rejects.toMatchObject({ code: 'evidence_refused' });
     const settled = await h.downloads.resolveWithEvidence(requestId, 'op-ana', { kind: 'operator_attestation', operator: 'op-ana', reference: 'ticket 4711: settled purchases from ATC 2 on start from a balance of 30.00' });
