@@ -17,10 +17,11 @@ export interface Acr30Rig {
   close(): Promise<void>;
 }
 
-export async function startAcr30Rig(parts: { nativeConnection: NativeConnection; client: Client }, readerId: string): Promise<Acr30Rig> {
+/** `replyMs`: how long the host waits for each reply before it NAKs (3 times) and gives up. */
+export async function startAcr30Rig(parts: { nativeConnection: NativeConnection; client: Client }, readerId: string, replyMs = 1500): Promise<Acr30Rig> {
   const pair: SocatPair = await openSocatPair();
   const sim = await Acr30Simulator.open({ path: pair.devicePath, card: null, announceReset: false });
-  const reader = await Acr30Reader.open({ path: pair.hostPath, timeouts: { controlMs: 1500, resetMs: 1500, exchangeMs: 1500 } });
+  const reader = await Acr30Reader.open({ path: pair.hostPath, timeouts: { controlMs: replyMs, resetMs: replyMs, exchangeMs: replyMs } });
   const agent = await ReaderAgent.create({ connection: parts.nativeConnection, client: parts.client, readerId, reader, lookAgainEveryMs: 1000 });
   const running = agent.run();
   let closed = false;

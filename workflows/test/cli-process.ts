@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 
 export const REPO = resolve(__dirname, '../..');
 export const CLI = resolve(REPO, 'dist/cli/main.js');
-const READY_MS = 20_000;
+// Generous: on a loaded 2-core machine a worker's start (with its workflow bundle) can take 30 s.
+const READY_MS = 60_000;
 
 export interface CliProcess {
   readonly child: ChildProcess;
@@ -28,6 +29,14 @@ export function cliEnvironment(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   }
   env.NODE_ENV = 'test';
   return env;
+}
+
+/** Every process started here, from the moment it is spawned: a hook that timed out mid-start still leaves none behind. */
+const started = new Set<CliProcess>();
+
+/** SIGKILLs every process this file started that still runs (for afterAll). */
+export async function stopAllCliProcesses(): Promise<void> {
+  await Promise.all([...started].map((p) => p.stop()));
 }
 
 /** Starts `purseflow <args>` and resolves once its output contains `readyText`. */
@@ -55,8 +64,13 @@ export async function startCliProcess(args: string[], env: NodeJS.ProcessEnv, re
       await exited;
     },
   };
+  started.add(proc);
+  void exited.then(() => started.delete(proc));
   await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`purseflow ${args[0]} did not start within ${READY_MS} ms; its output:\n${output}`)), READY_MS);
+    const timer = setTimeout(() => {
+      void proc.stop();
+      fail(new Error(`purseflow ${args[0]} did not start within ${READY_MS} ms; its output:\n${output}`));
+    }, READY_MS);
     const watch = (): void => {
       if (output.includes(readyText)) {
         clearTimeout(timer);

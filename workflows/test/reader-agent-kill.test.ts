@@ -13,7 +13,7 @@ import type { DownloadTiming } from '../client';
 import { customerBalance, customerWithCard, expectLedgerConsistent, startHarness, uniqueId, type Harness } from './harness';
 import { FaultyCard } from './faulty-card';
 import { eventually } from './acr30-rig';
-import { cliEnvironment, startCliProcess, type CliProcess } from './cli-process';
+import { cliEnvironment, startCliProcess, stopAllCliProcesses, type CliProcess } from './cli-process';
 
 jest.setTimeout(60_000);
 
@@ -21,21 +21,40 @@ jest.setTimeout(60_000);
 const VPCD_PORT = 37462;
 const READER_NAME = 'Virtual PCD 00 00';
 // A dead agent is noticed after cardHeartbeatMs without a heartbeat (15 s by default).
-const TIMING: Partial<DownloadTiming> = { readerPickupMs: 10_000, cardStepMs: 5000, cardHeartbeatMs: 4000, recoveryRetryMs: 1000, operatorAfterMs: 120_000 };
+const TIMING: Partial<DownloadTiming> = { readerPickupMs: 10_000, cardStepMs: 5000, cardHeartbeatMs: 8000, recoveryRetryMs: 1000, operatorAfterMs: 120_000 };
 const FUNDED = 100_00n;
 
 let h: Harness;
 let pcscd: PrivatePcscd;
 const readerId = uniqueId('agent-kill');
 let agent: CliProcess | undefined;
-const agents: CliProcess[] = [];
 
 async function startAgent(): Promise<CliProcess> {
   const env = cliEnvironment({ PCSCLITE_CSOCK_NAME: pcscd.socket, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default' });
   const started = await startCliProcess(['reader-agent', '--reader-id', readerId, '--reader', READER_NAME], env, `reader agent ${readerId} on`);
-  agents.push(started);
   agent = started;
   return started;
+}
+
+/**
+ * Each test starts with an agent of its own that opens the reader while it is empty: the previous
+ * test's card was just taken out, and pcscd may miss a swap within one of its presence polls.
+ */
+async function freshAgent(): Promise<CliProcess> {
+  await agent?.stop();
+  return startAgent();
+}
+
+/** Waits for the killed agent to be gone; if the kill never came, says where the download is. */
+async function killed(dying: CliProcess, requestId: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gone = await Promise.race([dying.exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), 30_000)))]);
+  clearTimeout(timer);
+  if (!gone) {
+    const state = await h.downloads.state(requestId).catch(() => undefined);
+    throw new Error(`the agent was not killed: the download is ${state?.phase} (${JSON.stringify(state?.history.at(-1))}); the agent said:\n${dying.output()}`);
+  }
+  expect(dying.child.signalCode).toBe('SIGKILL');
 }
 
 /** SIGKILL from inside the card's command: the agent dies before the card's answer reaches it. */
@@ -46,10 +65,10 @@ function killAgent(): void {
 beforeAll(async () => {
   h = await startHarness('wf_agent_kill');
   pcscd = await startPrivatePcscd(VPCD_PORT);
-});
+}, 120_000);
 
 afterAll(async () => {
-  for (const a of agents) await a.stop();
+  await stopAllCliProcesses();
   await pcscd?.close();
   await h?.close();
 });
@@ -87,13 +106,12 @@ function loadRecords(c: Customer): number {
 }
 
 test('an agent SIGKILLed while the card runs CREDIT LOAD: a new agent process reads the log and the download is posted exactly once', async () => {
-  const dying = await startAgent();
+  const dying = await freshAgent();
   const c = await customerWithCardInReader();
   try {
     c.card.at('creditLoad', { kind: 'after', then: killAgent });
     const requestId = await download(c, '30.00');
-    await dying.exited;
-    expect(dying.child.signalCode).toBe('SIGKILL');
+    await killed(dying, requestId);
     // The card credited; nobody heard its answer. The download waits, reserved.
     expect(loadRecords(c)).toBe(1);
     expect(await customerBalance(h, c.customerId, 'ecash')).toEqual({ posted: FUNDED, pending: 3000n, available: FUNDED - 3000n });
@@ -111,13 +129,12 @@ test('an agent SIGKILLed while the card runs CREDIT LOAD: a new agent process re
 });
 
 test('an agent SIGKILLed as CREDIT LOAD goes out, the card torn before it saw it: voided by the log read through a new agent process', async () => {
-  await agent?.stop();
-  const dying = await startAgent();
+  const dying = await freshAgent();
   const c = await customerWithCardInReader();
   try {
     c.card.at('creditLoad', { kind: 'tear-before', then: killAgent });
     const requestId = await download(c, '30.00');
-    await dying.exited;
+    await killed(dying, requestId);
     await startAgent();
     await eventually('the download to wait for its card', async () => (await h.downloads.state(requestId)).phase === 'awaiting_card');
     expect((await customerBalance(h, c.customerId, 'ecash')).pending).toBe(3000n);
@@ -133,13 +150,12 @@ test('an agent SIGKILLed as CREDIT LOAD goes out, the card torn before it saw it
 });
 
 test('an agent SIGKILLed after INITIALIZE LOAD, before anything was reserved: refused, nothing reserved, and a new download on a new agent posts', async () => {
-  await agent?.stop();
-  const dying = await startAgent();
+  const dying = await freshAgent();
   const c = await customerWithCardInReader();
   try {
     c.card.at('initializeLoad', { kind: 'after', then: killAgent });
     const refused = await download(c, '30.00');
-    await dying.exited;
+    await killed(dying, refused);
     const err = await h.downloads.result(refused).then(
       () => new Error('expected the download to be refused'),
       (e: unknown) => e,

@@ -59,9 +59,9 @@ async function customer(): Promise<Customer> {
 const downloads: string[] = [];
 const golden: string[] = [];
 
-async function download(c: Customer, amount: string, readerId = rig.readerId): Promise<string> {
+async function download(c: Customer, amount: string, readerId = rig.readerId, timing: Partial<DownloadTiming> = {}): Promise<string> {
   const requestId = uniqueId('tear');
-  await h.downloads.start({ requestId, csn: c.csn, purse: 'ecash', amount, mode: 'connected', readerId, timing: TIMING });
+  await h.downloads.start({ requestId, csn: c.csn, purse: 'ecash', amount, mode: 'connected', readerId, timing: { ...TIMING, ...timing } });
   downloads.push(requestId);
   return requestId;
 }
@@ -110,7 +110,7 @@ async function expectReconciled(c: Customer, spentMinor = 0n): Promise<void> {
 describe('before anything is reserved, a tear is a refusal and nothing is reserved', () => {
   test('no card in the reader: card_absent', async () => {
     const c = await customer();
-    expect(await failureCode(await download(c, '30.00'))).toBe('card_absent');
+    expect(await failureCode(await download(c, '30.00', rig.readerId, { cardStepMs: 1000 }))).toBe('card_absent');
     expect((await h.registry.card(c.csn)).purses.ecash.loadedMinor).toBe(0n);
     await expectReconciled(c);
   });
@@ -275,7 +275,8 @@ describe('during recovery, the log is read wherever and whenever the card comes 
 
   test('the reader hangs after the card credited and the card goes straight to the other reader, before the download knows it must wait for it: posted there', async () => {
     const c = await customer();
-    const lost = await startAcr30Rig(h, uniqueId('lost'));
+    // Its host gives up on CREDIT LOAD's answer after 4 × 800 ms.
+    const lost = await startAcr30Rig(h, uniqueId('lost'), 800);
     const other = await startAcr30Rig(h, uniqueId('other'));
     try {
       lost.sim.insert(
@@ -331,6 +332,8 @@ describe("the log too old: the torn load's record rolled out of the card's 10-re
     expect(flagged.operatorReason).toMatch(/rolled_out_of_log, ATC_card 11/);
     expect(flagged.logEvidence).toMatchObject({ readerId: rig.readerId, atcCard: 11, reason: 'rolled_out_of_log' });
     expect(flagged.logEvidence?.recordsHex).toHaveLength(LOG_CAPACITY);
+    // What the operator sees at a terminal (the CLI starts while we wait below).
+    const status = runCli(['download', 'status', '--request-id', requestId, '--task-queue', h.taskQueue]);
     // It stays so: several recovery intervals later nothing was decided without proof.
     await new Promise((r) => setTimeout(r, 2 * 1000));
     expect((await h.downloads.state(requestId)).phase).toBe('needs_operator');
@@ -340,12 +343,11 @@ describe("the log too old: the torn load's record rolled out of the card's 10-re
     expect(history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'cardPresented')).toHaveLength(1);
     expect(await customerBalance(h, c.customerId, 'ecash')).toEqual({ posted: FUNDED, pending: 3000n, available: FUNDED - 3000n });
     await eventually('the download to be listed for operators', async () => (await h.downloads.listStuck({ csn: c.csn })).some((s) => s.phase === 'needs_operator'));
-    // What the operator sees at a terminal: why, and the card's log as read, record by record.
-    const status = await runCli(['download', 'status', '--request-id', requestId, '--task-queue', h.taskQueue]);
-    expect(status).toContain("needs an operator: the card's log cannot prove this load (rolled_out_of_log, ATC_card 11)");
-    expect(status).toContain(`card log as read on reader ${rig.readerId}`);
-    expect(status).toMatch(/ATC 11 purchase ecash 1\.00, balance after 20\.00/);
-    expect(status).toMatch(/ATC 2 purchase ecash 1\.00, balance after 29\.00/);
+    // At the terminal: why, and the card's log as read, record by record.
+    expect(await status).toContain("needs an operator: the card's log cannot prove this load (rolled_out_of_log, ATC_card 11)");
+    expect(await status).toContain(`card log as read on reader ${rig.readerId}`);
+    expect(await status).toMatch(/ATC 11 purchase ecash 1\.00, balance after 20\.00/);
+    expect(await status).toMatch(/ATC 2 purchase ecash 1\.00, balance after 29\.00/);
     // A record of the log that is not this load proves nothing.
     await expect(h.downloads.resolveWithEvidence(requestId, 'op-ana', { kind: 'log_record', recordHex: flagged.logEvidence!.recordsHex[LOG_CAPACITY - 1] })).rejects.toMatchObject({ code: 'evidence_refused' });
     const settled = await h.downloads.resolveWithEvidence(requestId, 'op-ana', { kind: 'operator_attestation', operator: 'op-ana', reference: 'ticket 4711: settled purchases from ATC 2 on start from a balance of 30.00' });

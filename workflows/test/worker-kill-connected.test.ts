@@ -15,7 +15,7 @@ import { DownloadClient, type DownloadTiming } from '../client';
 import { customerBalance, customerWithCard, expectLedgerConsistent, uniqueId, type Harness } from './harness';
 import { FaultyCard } from './faulty-card';
 import { eventually, startAcr30Rig, type Acr30Rig } from './acr30-rig';
-import { cliEnvironment, startCliProcess, type CliProcess } from './cli-process';
+import { cliEnvironment, startCliProcess, stopAllCliProcesses, type CliProcess } from './cli-process';
 
 jest.setTimeout(90_000);
 
@@ -31,12 +31,10 @@ let rig: Acr30Rig;
 /** The parts of a Harness the shared helpers read; the server worker is a child process here. */
 let h: Pick<Harness, 'db' | 'ledger' | 'registry' | 'keys' | 'downloads'>;
 let worker: CliProcess | undefined;
-const workers: CliProcess[] = [];
 
 async function startWorker(): Promise<CliProcess> {
   const env = cliEnvironment({ DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default' });
   const started = await startCliProcess(['worker', '--task-queue', taskQueue], env, `server worker on task queue ${taskQueue}`);
-  workers.push(started);
   worker = started;
   return started;
 }
@@ -62,10 +60,10 @@ beforeAll(async () => {
   rig = await startAcr30Rig({ nativeConnection, client }, uniqueId('wk'));
   // Each test kills the worker that runs and leaves its replacement running for the next one.
   await startWorker();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
-  for (const w of workers) await w.stop();
+  await stopAllCliProcesses();
   await rig?.close();
   await ledger?.close();
   await nativeConnection?.close();
