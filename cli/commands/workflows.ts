@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import knex, { type Knex } from 'knex';
 import { createLedger, migrateLedger, type Ledger } from '../../ledger';
-import { Acr30Reader, PcscService, SINGLE_DES_NATIVE, keyStoreFromEnvironment, parseCsn } from '../../card-driver';
+import { Acr30Reader, PcscService, SINGLE_DES_NATIVE, decodeLogRecord, keyStoreFromEnvironment, parseCsn, purseName } from '../../card-driver';
 import {
   ReaderAgent,
   Registry,
@@ -160,7 +160,22 @@ function printState(s: DownloadState): void {
   if (s.authorizationCode) out(`  authorization code ${s.authorizationCode}`);
   if (s.wrongCodes > 0) out(`  wrong codes ${s.wrongCodes}`);
   if (s.operatorReason) out(`  needs an operator: ${s.operatorReason}`);
+  if (s.logEvidence) {
+    const e = s.logEvidence;
+    out(`  card log as read on reader ${e.readerId} at ${e.readAt} (ATC_card ${e.atcCard}, ${e.reason}), newest first:`);
+    for (const record of e.recordsHex) out(`    ${describeLogRecord(record)}`);
+  }
   if (s.failure) out(`  failed [${s.failure.code}] ${s.failure.message}`);
+}
+
+/** One READ LOG record for an operator: what it says, and the hex to hand back as evidence. */
+function describeLogRecord(recordHex: string): string {
+  try {
+    const r = decodeLogRecord(Buffer.from(recordHex, 'hex'));
+    return `ATC ${r.atc} ${r.type} ${purseName(r.purse)} ${formatMoney(r.amount)}, balance after ${formatMoney(r.balanceAfter)}  ${recordHex}`;
+  } catch {
+    return `(not a log record) ${recordHex}`;
+  }
 }
 
 function printResult(r: DownloadResult): void {

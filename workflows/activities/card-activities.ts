@@ -99,6 +99,7 @@ export function createCardActivities(slot: CardSlot) {
         assertCard(info.csn, csnOf(input.csn));
         try {
           const answer = await session.initializeLoad({ mode: 'online', purse, amount, rh });
+          slot.loadInitialized({ csn: info.csn, purse, amount });
           beat();
           return { atc: answer.atc, balanceBeforeMinor: answer.balance.toString(), rcHex: hex(answer.rc), mac1Hex: hex(answer.mac1) };
         } catch (err) {
@@ -122,9 +123,9 @@ export function createCardActivities(slot: CardSlot) {
       const amount = minorOf(input.amountMinor);
       const auth = bytesOf(input.mac2Hex, 4, 'MAC2');
       return slot.exclusive(async () => {
-        const open = slot.openSession();
-        if (!open || open.info.csn !== input.csn) {
-          throw failure('credit_not_sent', `The card left reader ${slot.readerId} after INITIALIZE LOAD; CREDIT LOAD was not sent.`, true);
+        const open = slot.claimPendingLoad({ csn: input.csn, purse, amount });
+        if (!open) {
+          throw failure('credit_not_sent', `Card ${input.csn} no longer holds the load INITIALIZE LOAD left pending in reader ${slot.readerId} (taken out, powered up anew or selected again since); CREDIT LOAD was not sent.`, true);
         }
         try {
           const answer = await open.session.creditLoad({ mode: 'online', purse, amount, auth });

@@ -2,7 +2,7 @@
 // CREDIT must reach the card within one power-up (the pending slot lives in the card's RAM, and a
 // SELECT clears it), so the session stays open between activities and every use of the card is
 // serialized here.
-import { EsmartSession, type ApduChannel, type CardInfo } from '../../card-driver';
+import { EsmartSession, type ApduChannel, type CardInfo, type PurseId } from '../../card-driver';
 
 /** What the slot needs of card-driver's CardReader (PC/SC or ACR30); its CardReader fits as is. */
 export interface SlotReader {
@@ -19,9 +19,17 @@ export interface SelectedCard {
   readonly info: CardInfo;
 }
 
+/** The load INITIALIZE LOAD left pending on the card in this power-up and selection. */
+export interface PendingLoad {
+  readonly csn: string;
+  readonly purse: PurseId;
+  readonly amount: bigint;
+}
+
 export class CardSlot {
   #connection: Awaited<ReturnType<SlotReader['connect']>> | undefined;
   #selected: SelectedCard | undefined;
+  #pendingLoad: PendingLoad | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -32,6 +40,7 @@ export class CardSlot {
     // power-up. The old handle must not be reused: PC/SC refuses it only at the next command.
     const forget = (): void => {
       this.#selected = undefined;
+      this.#pendingLoad = undefined;
       const stale = this.#connection;
       this.#connection = undefined;
       void stale?.disconnect().catch(() => undefined);
@@ -61,19 +70,36 @@ export class CardSlot {
     if (!this.#connection?.open) {
       this.#connection = await this.reader.connect();
     }
+    // The SELECT below clears the card's pending slot: whatever load was pending is gone with it.
+    this.#pendingLoad = undefined;
     const session = new EsmartSession(this.#connection);
     const info = await session.select();
     this.#selected = { session, info };
     return this.#selected;
   }
 
-  /** The session that INITIALIZE LOAD ran in, if the card has not left the reader since. */
-  openSession(): SelectedCard | undefined {
-    return this.#connection?.open ? this.#selected : undefined;
+  /** INITIALIZE LOAD answered in the current session: the card now holds this load pending. */
+  loadInitialized(load: PendingLoad): void {
+    this.#pendingLoad = load;
+  }
+
+  /**
+   * The session INITIALIZE LOAD ran in, if the card holds that very load pending: it has not left
+   * the reader, been powered up anew or SELECTed again since (by another activity, or the agent
+   * reading a newly inserted card). Otherwise CREDIT LOAD must not be sent at all. Claiming forgets
+   * the load: CREDIT LOAD goes out at most once per INITIALIZE LOAD.
+   */
+  claimPendingLoad(load: PendingLoad): SelectedCard | undefined {
+    const pending = this.#pendingLoad;
+    this.#pendingLoad = undefined;
+    if (!this.#connection?.open || !this.#selected || !pending) return undefined;
+    const same = pending.csn === load.csn && pending.purse === load.purse && pending.amount === load.amount && this.#selected.info.csn === load.csn;
+    return same ? this.#selected : undefined;
   }
 
   async close(): Promise<void> {
     this.#selected = undefined;
+    this.#pendingLoad = undefined;
     await this.#connection?.disconnect().catch(() => undefined);
     this.#connection = undefined;
     await this.reader.close();

@@ -18,6 +18,7 @@ export {
   type DownloadState,
   type DownloadTiming,
   type Evidence,
+  type LogEvidence,
   type PurseName,
 } from '../download/download-contract';
 export { formatMoney, parseMoney } from '../registry/money';

@@ -13,6 +13,11 @@ export interface DownloadTiming {
   readerPickupMs: number;
   /** How long one card step on the reader may take (a command, or waiting for the card to be presented). */
   cardStepMs: number;
+  /**
+   * A card step whose reader agent stops heartbeating for this long counts as lost (the agent died
+   * or its PC froze): an INITIALIZE LOAD is refused, a CREDIT LOAD is proven from the card's log.
+   */
+  cardHeartbeatMs: number;
   /** Between two automatic attempts to read back a card whose load is in doubt. */
   recoveryRetryMs: number;
   /** Offline: after this long without the confirmation code the download shows a reminder. */
@@ -24,6 +29,7 @@ export interface DownloadTiming {
 export const DEFAULT_TIMING: DownloadTiming = {
   readerPickupMs: 30_000,
   cardStepMs: 60_000,
+  cardHeartbeatMs: 15_000,
   recoveryRetryMs: 5 * 60_000,
   remindAfterMs: 24 * 60 * 60_000,
   operatorAfterMs: 3 * 24 * 60 * 60_000,
@@ -120,7 +126,24 @@ export interface DownloadState {
   failure?: { code: DownloadFailureCode; message: string };
   /** Why an operator is needed, when one is. */
   operatorReason?: string;
+  /**
+   * Connected: the card's log as read when it could not prove this load either way (the record
+   * rolled out of the 10-record log, or a record at this ATC that is not this load): the evidence an
+   * operator starts from. Not secret: log records hold no key.
+   */
+  logEvidence?: LogEvidence;
   history: DownloadEvent[];
+}
+
+export interface LogEvidence {
+  readerId: string;
+  /** Workflow time, ISO 8601. */
+  readAt: string;
+  /** ATC_card: the newest record's ATC. */
+  atcCard: number;
+  reason: 'rolled_out_of_log' | 'record_mismatch';
+  /** READ LOG 1..n, newest first, 28 bytes each as hex. */
+  recordsHex: string[];
 }
 
 export interface DownloadResult {

@@ -7,6 +7,7 @@
 // never reached the reader, ATC_card < ATC, a fresh request code with the same ATC). Without proof
 // it waits, flagged for an operator, however long that takes.
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -148,6 +149,8 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
   let wakeUp = false;
   let phaseBeforeLock: DownloadPhase | undefined;
   let presentedAt: string | undefined;
+  /** The card log being read during recovery, and on which reader. */
+  let reading: { readerId: string; scope: CancellationScope } | undefined;
   let handlerQueue: Promise<unknown> = Promise.resolve();
 
   function setPhase(phase: DownloadPhase, note: string): void {
@@ -193,7 +196,7 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
       // A reader queue has exactly one worker: when it is gone, the task must not wait forever.
       scheduleToStartTimeout: timing.readerPickupMs,
       startToCloseTimeout: timing.cardStepMs + 15_000,
-      heartbeatTimeout: 15_000,
+      heartbeatTimeout: timing.cardHeartbeatMs,
       retry: { maximumAttempts: 1 },
       ...options,
     });
@@ -206,16 +209,22 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
 
   setHandler(downloadStateQuery, () => state);
 
+  /** The card is elsewhere: stop waiting on the reader being read now (it may hang for minutes). */
+  function cardIsAt(readerId: string): void {
+    presentedAt = readerId;
+    if (reading && reading.readerId !== readerId) reading.scope.cancel();
+  }
+
   setHandler(cardPresentedSignal, ({ readerId }) => {
     if (typeof readerId === 'string' && READER_ID_PATTERN.test(readerId)) {
-      presentedAt = readerId;
+      cardIsAt(readerId);
       wakeUp = true;
     }
   });
 
   setHandler(retryNowSignal, ({ operator, readerId }) => {
     note(`operator ${String(operator)} asked to retry${readerId ? ` on reader ${readerId}` : ''}`);
-    if (typeof readerId === 'string' && READER_ID_PATTERN.test(readerId)) presentedAt = readerId;
+    if (typeof readerId === 'string' && READER_ID_PATTERN.test(readerId)) cardIsAt(readerId);
     if (state.phase === 'locked' && phaseBeforeLock) {
       state.wrongCodes = 0;
       setPhase(phaseBeforeLock, `unlocked by operator ${String(operator)}`);
@@ -496,11 +505,17 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
         upsertSearchAttributes([{ key: SEARCH_ATTRIBUTE.readerId, value: readerId }]);
       }
       let log: CardLog;
+      // Read-only, so when the card shows up elsewhere meanwhile the read is abandoned at once
+      // (TRY_CANCEL) rather than waited for on a reader that may hang.
+      const scope = new CancellationScope();
+      reading = { readerId, scope };
       try {
-        log = await readerSteps(readerId).readCardLog({ csn: input.csn, waitForCardMs: timing.cardStepMs });
+        log = await scope.run(() => readerSteps(readerId, { cancellationType: ActivityCancellationType.TRY_CANCEL }).readCardLog({ csn: input.csn, waitForCardMs: timing.cardStepMs }));
       } catch (err) {
-        note(`card not read on reader ${readerId}: ${failureMessage(err)}`);
+        note(`card not read on reader ${readerId}: ${scope.consideredCancelled ? 'abandoned, the card was shown on another reader' : failureMessage(err)}`);
         return;
+      } finally {
+        reading = undefined;
       }
       let proof;
       try {
@@ -518,7 +533,10 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
         decision = { outcome: 'credited', proof: `log record ATC ${state.atc} with MAC3 (read on reader ${readerId})`, newBalanceMinor: proof.balanceAfterMinor };
       } else if (proof.outcome === 'not_credited') {
         decision = { outcome: 'not_credited', proof: `card log read on reader ${readerId}: ATC_card ${proof.atcCard} < ATC ${state.atc}` };
-      } else if (!logInconclusive) {
+      } else {
+        // Kept (the latest read) so an operator sees what the card showed, not just that it failed.
+        state.logEvidence = { readerId, readAt: new Date().toISOString(), atcCard: proof.atcCard, reason: proof.reason, recordsHex: log.recordsHex };
+        if (logInconclusive) return;
         logInconclusive = true;
         state.operatorReason = `the card's log cannot prove this load (${proof.reason}, ATC_card ${proof.atcCard})`;
         setPhase('needs_operator', state.operatorReason);

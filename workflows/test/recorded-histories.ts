@@ -1,7 +1,7 @@
 // Golden histories: real runs of the end-to-end tests, recorded into workflows/test/histories/ and
 // replayed by replay.test.ts on every test run, so that a change to workflow code that would break
 // the downloads already running in production fails the tests. Record again on purpose only:
-//   PURSEFLOW_RECORD_HISTORIES=1 npx jest workflows/test/connected-download.test.ts workflows/test/offline-download.test.ts
+//   PURSEFLOW_RECORD_HISTORIES=1 npx jest workflows/test/connected-download.test.ts workflows/test/offline-download.test.ts workflows/test/tearing.test.ts
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';

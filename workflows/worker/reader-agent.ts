@@ -20,6 +20,20 @@ export interface ReaderAgentOptions {
   readonly activityInterceptors?: readonly ActivityInterceptorsFactory[];
   /** Reports what happens (card seen, downloads told); default: nothing. */
   readonly onEvent?: (event: ReaderAgentEvent) => void;
+  /**
+   * While a card stays in the reader, look again this often for downloads waiting for it
+   * (default 5 s). A download may start waiting only after the card arrived — its reader hung
+   * and the customer already moved the card here — and must still hear of it.
+   */
+  readonly lookAgainEveryMs?: number;
+}
+
+export const DEFAULT_LOOK_AGAIN_EVERY_MS = 5000;
+
+/** The card in the reader since its last insertion, and the downloads already told of it. */
+interface CardVisit {
+  readonly csn: string;
+  readonly told: Set<string>;
 }
 
 export type ReaderAgentEvent =
@@ -38,6 +52,12 @@ export class ReaderAgentError extends Error {
 }
 
 export class ReaderAgent {
+  /** Bumped on every insertion and removal: a SELECT answered for an earlier visit is stale. */
+  #generation = 0;
+  #visit: CardVisit | undefined;
+  #looking: Promise<void> | undefined;
+  #lookAgain = false;
+
   private constructor(
     readonly worker: Worker,
     readonly slot: CardSlot,
@@ -61,16 +81,24 @@ export class ReaderAgent {
     });
     const agent = new ReaderAgent(worker, slot, options);
     options.reader.on('card-inserted', agent.onCardInserted);
+    options.reader.on('card-removed', agent.onCardRemoved);
     return agent;
   }
 
   /** Serves tasks until shutdown() (or the worker fails); releases the reader afterwards. */
   async run(): Promise<void> {
+    const everyMs = this.options.lookAgainEveryMs ?? DEFAULT_LOOK_AGAIN_EVERY_MS;
+    const lookAgain = setInterval(() => {
+      if (this.slot.cardPresent && this.#visit) void this.tellWaitingDownloads().catch(() => undefined);
+    }, everyMs);
     try {
-      if (this.slot.cardPresent) void this.tellWaitingDownloads();
+      if (this.slot.cardPresent) void this.tellWaitingDownloads().catch(() => undefined);
       await this.worker.run();
     } finally {
+      clearInterval(lookAgain);
       this.options.reader.off('card-inserted', this.onCardInserted);
+      this.options.reader.off('card-removed', this.onCardRemoved);
+      await this.#looking?.catch(() => undefined);
       await this.slot.close();
     }
   }
@@ -80,27 +108,69 @@ export class ReaderAgent {
   }
 
   private readonly onCardInserted = (): void => {
-    void this.tellWaitingDownloads();
+    this.#generation += 1;
+    this.#visit = undefined;
+    void this.tellWaitingDownloads().catch(() => undefined);
   };
 
-  /** Signals every download that waits for the card now in the reader. */
-  async tellWaitingDownloads(): Promise<void> {
+  private readonly onCardRemoved = (): void => {
+    this.#generation += 1;
+    this.#visit = undefined;
+  };
+
+  /**
+   * Signals every download that waits for the card now in the reader, each once per visit of the
+   * card: the card is SELECTed once when it arrives (later looks reuse its CSN and never touch the
+   * card, so a load in progress on it keeps its pending slot), and a download already told is not
+   * told again (each signal makes it read the log: once per visit, not once per look).
+   */
+  tellWaitingDownloads(): Promise<void> {
+    // One look at a time; one asked for meanwhile (a card inserted during a look) runs right after.
+    if (this.#looking) {
+      this.#lookAgain = true;
+      return this.#looking;
+    }
+    const looking = (async () => {
+      try {
+        do {
+          this.#lookAgain = false;
+          await this.look();
+        } while (this.#lookAgain);
+      } finally {
+        this.#looking = undefined;
+      }
+    })();
+    this.#looking = looking;
+    return looking;
+  }
+
+  private async look(): Promise<void> {
     const { client, onEvent } = this.options;
     if (!client) return;
-    let csn: string;
-    try {
-      csn = await this.slot.exclusive(async () => (await this.slot.selectFresh()).info.csn);
-    } catch (err) {
-      onEvent?.({ kind: 'card_unreadable', message: err instanceof Error ? err.message : String(err) });
-      return;
+    let visit = this.#visit;
+    if (!visit) {
+      const generation = this.#generation;
+      let csn: string;
+      try {
+        csn = await this.slot.exclusive(async () => (await this.slot.selectFresh()).info.csn);
+      } catch (err) {
+        onEvent?.({ kind: 'card_unreadable', message: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+      if (generation !== this.#generation) return; // the card moved meanwhile; its event looks again
+      visit = this.#visit = { csn, told: new Set() };
+      onEvent?.({ kind: 'card_seen', csn });
     }
-    onEvent?.({ kind: 'card_seen', csn });
-    const query = `PurseflowKind = 'download' AND PurseflowState IN ('awaiting_card', 'needs_operator') AND CardSerial = '${csn}' AND ExecutionStatus = 'Running'`;
+    const query = `PurseflowKind = 'download' AND PurseflowState IN ('awaiting_card', 'needs_operator') AND CardSerial = '${visit.csn}' AND ExecutionStatus = 'Running'`;
     for await (const execution of client.workflow.list({ query })) {
+      if (visit.told.has(execution.workflowId)) continue;
       await client.workflow
         .getHandle(execution.workflowId)
         .signal(cardPresentedSignal, { readerId: this.options.readerId })
-        .then(() => onEvent?.({ kind: 'download_told', workflowId: execution.workflowId, csn }))
+        .then(() => {
+          visit.told.add(execution.workflowId);
+          onEvent?.({ kind: 'download_told', workflowId: execution.workflowId, csn: visit.csn });
+        })
         .catch(() => undefined); // it finished in between: nothing to tell
     }
   }
