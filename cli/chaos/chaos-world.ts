@@ -91,6 +91,14 @@ export interface WorldOptions {
   readonly keepDataDir?: boolean;
 }
 
+/** Worlds not yet closed: an interrupted run (Ctrl-C) closes them before it exits. */
+const openWorlds = new Set<() => Promise<void>>();
+
+/** Takes down every world of this process that is still open: for SIGINT/SIGTERM handlers. */
+export async function closeOpenChaosWorlds(): Promise<void> {
+  await Promise.all([...openWorlds].map((close) => close()));
+}
+
 async function isFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
@@ -147,6 +155,7 @@ export async function openChaosWorld(options: WorldOptions): Promise<ChaosWorld>
   const children = new ChildProcesses();
   const cleanups: (() => Promise<void>)[] = [];
   const cleanUp = async (): Promise<void> => {
+    openWorlds.delete(cleanUp);
     // The processes first, so that nothing is left talking to what goes next.
     await children.stopAll();
     for (const step of cleanups.reverse()) {
@@ -158,6 +167,7 @@ export async function openChaosWorld(options: WorldOptions): Promise<ChaosWorld>
     }
     cleanups.length = 0;
   };
+  openWorlds.add(cleanUp);
   cleanups.push(async () => {
     if (!options.keepDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });

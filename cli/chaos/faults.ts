@@ -82,7 +82,7 @@ export async function injectFault(kind: FaultKind, world: ChaosWorld, load: Chao
     case 'card_pull': {
       const reader = random.pick(world.readers);
       const outMs = random.int(Math.ceil(timings.cardOutMs / 4), timings.cardOutMs);
-      const lead = random.int(0, 800);
+      const lead = random.int(0, 1200);
       // Mid-load: wait until the reader's lane has a download in hand, then a seeded moment into it.
       const lane = load.laneOf(reader);
       const waitUntil = Date.now() + 15_000;

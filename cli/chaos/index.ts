@@ -6,3 +6,4 @@ export { chaosOptions, parseChaosArgs, ChaosOptionsError, SHORT_ROUND, FULL_SUIT
 export { FAULT_KINDS, type FaultKind } from './faults';
 export { SeededRandom } from './seeded-random';
 export type { AuditFindings } from './audit';
+export { closeOpenChaosWorlds } from './chaos-world';

@@ -14,7 +14,7 @@ import { PocketError, PURSE, runMerchant, type Csn, type PurseId } from '../../c
 import { SERVER_TASK_QUEUE } from '../../workflows';
 import { DownloadClientError, formatMoney, settlementOutcome, uploadSettlementFile, type DownloadResult, type DownloadTiming, type PurseName } from '../../workflows/client';
 import { CHAOS_MERCHANT, type ChaosWorld, type ConnectedReader, type PocketCard } from './chaos-world';
-import type { SeededRandom } from './seeded-random';
+import { SeededRandom, streamSeed } from './seeded-random';
 
 export interface DownloadOp {
   readonly kind: 'download';
@@ -137,7 +137,8 @@ export class ChaosLoad {
 
   constructor(
     private readonly world: ChaosWorld,
-    private readonly random: SeededRandom,
+    /** The run's seed: each lane draws its amounts and purses from a stream of its own. */
+    private readonly seed: number,
     private readonly options: LoadOptions,
   ) {
     for (const p of world.pockets) {
@@ -147,8 +148,8 @@ export class ChaosLoad {
   }
 
   start(): void {
-    for (const reader of this.world.readers) this.#startLane(`connected-${reader.readerId}`, 'connected', (lane) => this.#connectedDownload(lane, reader));
-    for (const pocket of this.world.pockets) this.#startLane(`offline-${pocket.csn}`, 'offline', (lane) => this.#offlineDownload(lane, pocket));
+    for (const reader of this.world.readers) this.#startLane(`connected-${reader.readerId}`, 'connected', (lane, random) => this.#connectedDownload(lane, random, reader));
+    for (const pocket of this.world.pockets) this.#startLane(`offline-${pocket.csn}`, 'offline', (lane, random) => this.#offlineDownload(lane, random, pocket));
     if (this.world.pockets.length > 0) this.#startLane('settlement', 'settlement', (lane) => this.#settlement(lane));
   }
 
@@ -162,12 +163,14 @@ export class ChaosLoad {
     return this.lanes.find((l) => l.name === `connected-${reader.readerId}`);
   }
 
-  #startLane(name: string, kind: Lane['kind'], operation: (lane: Lane) => Promise<void>): void {
+  #startLane(name: string, kind: Lane['kind'], operation: (lane: Lane, random: SeededRandom) => Promise<void>): void {
     const lane: Lane = { name, kind, successes: [] };
+    // Stream 0 is the fault schedule's (run-chaos.ts); lanes take 1, 2, …
+    const random = new SeededRandom(streamSeed(this.seed, this.lanes.length + 1));
     lane.done = (async () => {
       while (!this.#stopping) {
         try {
-          await operation(lane);
+          await operation(lane, random);
         } catch (err) {
           this.book.anomalies.push(`${name}: ${(err as Error).message}`);
           await sleep(1000);
@@ -184,9 +187,9 @@ export class ChaosLoad {
     return `chaos-${this.options.tag}-${lane}-${this.#sequence}`;
   }
 
-  #amount(): bigint {
-    // 1.00 to 5.00 in whole units of 0.25: small, so a card never nears its purse limit during a run.
-    return BigInt(this.random.int(4, 20)) * 25n;
+  #amount(random: SeededRandom): bigint {
+    // 1.00 to 5.00 in steps of 0.25: small, so a card never nears its purse limit during a run.
+    return BigInt(random.int(4, 20)) * 25n;
   }
 
   /** Waits for the download's end; a refusal (the workflow failed with a code) is an end too. */
@@ -207,9 +210,9 @@ export class ChaosLoad {
     if (op.endedAt !== undefined) lane.successes.push({ startedAt: op.startedAt, endedAt: op.endedAt });
   }
 
-  async #connectedDownload(lane: Lane, reader: ConnectedReader): Promise<void> {
-    const purse = this.random.pick(['ecash', 'food'] as const);
-    const op: DownloadOp = { kind: 'download', mode: 'connected', lane: lane.name, requestId: this.#requestId(lane.name), csn: reader.card.csn, purse, amountMinor: this.#amount(), startedAt: Date.now() };
+  async #connectedDownload(lane: Lane, random: SeededRandom, reader: ConnectedReader): Promise<void> {
+    const purse = random.pick(['ecash', 'food'] as const);
+    const op: DownloadOp = { kind: 'download', mode: 'connected', lane: lane.name, requestId: this.#requestId(lane.name), csn: reader.card.csn, purse, amountMinor: this.#amount(random), startedAt: Date.now() };
     lane.current = op;
     this.book.downloads.push(op);
     const deadline = op.startedAt + this.options.operationTimeoutMs;
@@ -222,11 +225,11 @@ export class ChaosLoad {
     else await sleep(500);
   }
 
-  async #offlineDownload(lane: Lane, pocket: PocketCard): Promise<void> {
+  async #offlineDownload(lane: Lane, random: SeededRandom, pocket: PocketCard): Promise<void> {
     const lock = this.#locks.get(pocket.csn) as CardLock;
     await lock.hold(async () => {
-      const purse = this.random.pick(['ecash', 'food'] as const);
-      const op: DownloadOp = { kind: 'download', mode: 'offline', lane: lane.name, requestId: this.#requestId(lane.name), csn: pocket.csn, purse, amountMinor: this.#amount(), startedAt: Date.now() };
+      const purse = random.pick(['ecash', 'food'] as const);
+      const op: DownloadOp = { kind: 'download', mode: 'offline', lane: lane.name, requestId: this.#requestId(lane.name), csn: pocket.csn, purse, amountMinor: this.#amount(random), startedAt: Date.now() };
       lane.current = op;
       this.book.downloads.push(op);
       const deadline = op.startedAt + this.options.operationTimeoutMs;

@@ -9,7 +9,7 @@ import type { ChaosOptions } from './chaos-options';
 import { openChaosWorld, type ChaosWorld } from './chaos-world';
 import { injectFault, restartWhatDied, type InjectedFault } from './faults';
 import { ChaosLoad, type Lane } from './load';
-import { SeededRandom } from './seeded-random';
+import { SeededRandom, streamSeed } from './seeded-random';
 
 export interface FaultFigure extends InjectedFault {
   /** When every lane had finished an operation started after the fault (ms since the epoch); undefined: never. */
@@ -89,7 +89,8 @@ function tally(ops: readonly { outcome?: string; refusal?: string }[]): Record<s
 }
 
 export async function runChaos(options: ChaosOptions, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<ChaosReport> {
-  const random = new SeededRandom(options.seed);
+  // The fault schedule draws from stream 0 alone, so it replays from the seed whatever the load's timing.
+  const random = new SeededRandom(streamSeed(options.seed, 0));
   log(`chaos: seed ${options.seed} (replay with PURSEFLOW_CHAOS_SEED=${options.seed} or --seed ${options.seed})`);
   const startedAt = Date.now();
   const world: ChaosWorld = await openChaosWorld({
@@ -100,7 +101,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     log,
   });
   const cards = new Map<string, SimulatedCard>([...world.readers.map((r) => [r.card.csn, r.card] as const), ...world.pockets.map((p) => [p.csn, p.pocket.card] as const)]);
-  const load = new ChaosLoad(world, random, {
+  const load = new ChaosLoad(world, options.seed, {
     timing: { readerPickupMs: 10_000, cardStepMs: 5_000, recoveryRetryMs: 1_500, remindAfterMs: 10 * 60_000, operatorAfterMs: 60 * 60_000 },
     settleEveryMs: options.settleEveryMs,
     operationTimeoutMs: options.recoveryTimeoutMs + 60_000,

@@ -41,6 +41,18 @@ export class SeededRandom {
   }
 }
 
+/**
+ * An independent stream for one consumer of a run (the fault schedule, one lane of load): streams
+ * that are drawn from concurrently would otherwise make each other's draws depend on timing.
+ */
+export function streamSeed(seed: number, stream: number): number {
+  // splitmix32-style mixing of (seed, stream): neighbouring streams share nothing visible.
+  let h = (seed ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** A fresh seed for a run that was given none; printed so the run can be replayed. */
 export function freshSeed(): number {
   return Math.floor(Math.random() * 0xffffffff) >>> 0;
