@@ -25,7 +25,7 @@ export class ChaosOptionsError extends Error {
 }
 
 /** The round `npm test` runs: one fault of each kind, short outages. */
-export const SHORT_ROUND = { rounds: 1, maxGapMs: 3000, cardOutMs: 8000, networkCutMs: 8000, recoveryTimeoutMs: 120_000, settleEveryMs: 4000 } as const;
+export const SHORT_ROUND = { rounds: 1, maxGapMs: 2500, cardOutMs: 8000, networkCutMs: 6000, recoveryTimeoutMs: 120_000, settleEveryMs: 4000 } as const;
 /** The full suite (`npm run test:chaos`): every fault three times, a reader cut off for a minute as the issue asks. */
 export const FULL_SUITE = { rounds: 3, maxGapMs: 10_000, cardOutMs: 15_000, networkCutMs: 60_000, recoveryTimeoutMs: 240_000, settleEveryMs: 8000 } as const;
 

@@ -179,7 +179,9 @@ export async function openChaosWorld(options: WorldOptions): Promise<ChaosWorld>
     const environment: Record<string, string> = { ...productionEnvironment(config) };
     const uploadDir = path.join(dataDir, 'uploads');
 
-    const db = knex({ client: 'pg', connection: environment.DATABASE_URL, pool: { min: 0, max: 6 } });
+    // knex logs a dropped session (every PostgreSQL restart) with console.log: stdout is for the figures.
+    const note = (message: unknown): void => log(`chaos: database: ${message instanceof Error ? message.message : String(message)}`);
+    const db = knex({ client: 'pg', connection: environment.DATABASE_URL, pool: { min: 0, max: 6 }, log: { warn: note, error: note, deprecate: note, debug: note } });
     const ledger = createLedger(db);
     cleanups.push(async () => {
       await ledger.close();

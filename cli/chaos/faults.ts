@@ -22,6 +22,9 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/** How a card leaves its reader: at a seeded moment of a download, or torn away just before or just after CREDIT LOAD. */
+const CARD_PULLS = ['at_a_moment', 'torn_before_credit', 'torn_after_credit'] as const;
+
 export interface FaultTimings {
   /** How long a pulled card stays out, at most (seeded, from a quarter of it). */
   readonly cardOutMs: number;
@@ -82,17 +85,28 @@ export async function injectFault(kind: FaultKind, world: ChaosWorld, load: Chao
     case 'card_pull': {
       const reader = random.pick(world.readers);
       const outMs = random.int(Math.ceil(timings.cardOutMs / 4), timings.cardOutMs);
+      const how = random.pick(CARD_PULLS);
       const lead = random.int(0, 1200);
-      // Mid-load: wait until the reader's lane has a download in hand, then a seeded moment into it.
-      const lane = load.laneOf(reader);
-      const waitUntil = Date.now() + 15_000;
-      while (lane && lane.current === undefined && Date.now() < waitUntil) await sleep(20);
-      await sleep(lead);
-      const at = Date.now();
-      reader.sim.remove();
+      let at: number;
+      if (how === 'at_a_moment') {
+        // Mid-load: wait until the reader's lane has a download in hand, then a seeded moment into it.
+        const lane = load.laneOf(reader);
+        const waitUntil = Date.now() + 15_000;
+        while (lane && lane.current === undefined && Date.now() < waitUntil) await sleep(20);
+        await sleep(lead);
+        at = Date.now();
+        reader.sim.remove();
+      } else {
+        // Torn away exactly around CREDIT LOAD: before it, the credit never happened; after it, only the card's log knows.
+        reader.card.tearAt(how === 'torn_before_credit' ? 'before-credit' : 'after-credit');
+        const waitUntil = Date.now() + 60_000;
+        while (reader.sim.cardInserted && Date.now() < waitUntil) await sleep(10);
+        if (reader.sim.cardInserted) throw new Error(`card ${reader.card.csn} was not torn within a minute: no download reached CREDIT LOAD on ${reader.readerId}`);
+        at = Date.now();
+      }
       await sleep(outMs);
       reader.sim.insert(reader.card);
-      return { kind, target: `card ${reader.card.csn} in ${reader.readerId} (out ${(outMs / 1000).toFixed(1)} s)`, at, healedAt: Date.now() };
+      return { kind, target: `card ${reader.card.csn} in ${reader.readerId}, ${how.replace(/_/g, ' ')} (out ${(outMs / 1000).toFixed(1)} s)`, at, healedAt: Date.now() };
     }
     case 'network_cut': {
       const reader = random.pick(world.readers);

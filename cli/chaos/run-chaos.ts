@@ -34,6 +34,8 @@ export interface ChaosReport {
     readonly offline: Record<string, number>;
     readonly settlements: number;
     readonly purchasesSettled: number;
+    /** How the ended downloads were proven: the card's MAC3 at once, its log read back later, a code… */
+    readonly proofs: Record<string, number>;
   };
   readonly final: AuditFindings;
   readonly anomalies: readonly string[];
@@ -73,6 +75,17 @@ async function waitRecovered(load: ChaosLoad, since: number, timeoutMs: number):
     await sleep(100);
   }
   return undefined;
+}
+
+/** The kind of proof a download ended on, from the workflow's own wording (download-workflow.ts). */
+export function proofKind(proof: string): string {
+  if (proof.startsWith('MAC3 of CREDIT LOAD')) return 'mac3';
+  if (proof.startsWith('log record')) return 'card_log_credit';
+  if (proof.startsWith('card log read')) return 'card_log_no_credit';
+  if (/CREDIT LOAD (never reached|was not sent)|no authorization was ever issued/.test(proof)) return 'credit_not_sent';
+  if (proof.startsWith('confirmation code')) return 'confirmation_code';
+  if (proof.startsWith('fresh request code')) return 'fresh_request_code';
+  return 'other';
 }
 
 function count(findings: readonly AuditFindings[], key: keyof AuditFindings): number {
@@ -154,6 +167,10 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       offline: tally(downloads.filter((d) => d.mode === 'offline')),
       settlements: load.book.settlements.filter((s) => s.outcome === 'settled').length,
       purchasesSettled: load.book.settlements.reduce((n, s) => n + (s.accepted ?? 0), 0),
+      proofs: downloads.reduce<Record<string, number>>((t, d) => {
+        if (d.result) t[proofKind(d.result.proof)] = (t[proofKind(d.result.proof)] ?? 0) + 1;
+        return t;
+      }, {}),
     },
     final,
     anomalies: load.book.anomalies,
@@ -185,6 +202,7 @@ export function formatChaosReport(r: ChaosReport): string {
   lines.push(`chaos downloads_connected ${total(r.operations.connected)} (${ops(r.operations.connected)})`);
   lines.push(`chaos downloads_offline ${total(r.operations.offline)} (${ops(r.operations.offline)})`);
   lines.push(`chaos settlements ${r.operations.settlements} (${r.operations.purchasesSettled} purchases settled)`);
+  lines.push(`chaos download_proofs ${ops(r.operations.proofs)}`);
   lines.push(`chaos faults_injected ${r.faults.length}`);
   for (const [i, f] of r.faults.entries()) {
     lines.push(

@@ -1,5 +1,5 @@
 // The pure parts of the chaos suite: the seeded schedule replays, the options say what is wrong.
-import { chaosOptions, ChaosOptionsError, FAULT_KINDS, FULL_SUITE, parseChaosArgs, SeededRandom, SHORT_ROUND } from '../chaos';
+import { chaosOptions, ChaosOptionsError, FAULT_KINDS, FULL_SUITE, parseChaosArgs, proofKind, SeededRandom, SHORT_ROUND } from '../chaos';
 import { streamSeed } from '../chaos/seeded-random';
 
 describe('the chaos suite\'s seeded randomness', () => {
@@ -69,5 +69,19 @@ describe('the chaos suite\'s options', () => {
 
   it('refuses a PURSEFLOW_CHAOS_SEED that is not a seed', () => {
     expect(() => parseChaosArgs([], { PURSEFLOW_CHAOS_SEED: 'x' })).toThrow(/PURSEFLOW_CHAOS_SEED x is not a whole number/);
+  });
+});
+
+describe('the chaos figures', () => {
+  it.each([
+    ['MAC3 of CREDIT LOAD', 'mac3'],
+    ['log record ATC 12 with MAC3 (read on reader chaos-acr30-0)', 'card_log_credit'],
+    ['card log read on reader chaos-acr30-0: ATC_card 11 < ATC 12', 'card_log_no_credit'],
+    ['CREDIT LOAD never reached reader chaos-acr30-0 (the task was not picked up)', 'credit_not_sent'],
+    ['CREDIT LOAD was not sent: card_absent', 'credit_not_sent'],
+    ['confirmation code from the pocket', 'confirmation_code'],
+    ['fresh request code with the same ATC 12', 'fresh_request_code'],
+  ])('counts the proof "%s" as %s', (proof, kind) => {
+    expect(proofKind(proof)).toBe(kind);
   });
 });
