@@ -136,6 +136,8 @@ async function waitForFile(file: string, timeoutMs: number): Promise<void> {
 
 export async function openChaosWorld(options: WorldOptions): Promise<ChaosWorld> {
   const log = options.log;
+  // Before anything starts: without the built CLI there are no workers and no agents to run.
+  const entry = cliEntry();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'purseflow-chaos-'));
   // The private cluster runs as the `postgres` user when we are root: it must reach its folder.
   fs.chmodSync(dataDir, 0o755);
@@ -209,7 +211,6 @@ export async function openChaosWorld(options: WorldOptions): Promise<ChaosWorld>
     await registry.addSam({ samId: CHAOS_MERCHANT.samId, merchantId: CHAOS_MERCHANT.id });
     await registry.addTransferCard({ transferCardId: CHAOS_MERCHANT.transferCardId, merchantId: CHAOS_MERCHANT.id });
 
-    const entry = cliEntry();
     const logDir = path.join(dataDir, 'logs');
     const workers: ServerWorkerSlot[] = Array.from({ length: options.serverWorkers }, (_, index) => ({ index }));
     const nextMetricsPort = async (): Promise<number> => {
