@@ -26,8 +26,12 @@ export {
   resolveTemporalBinaries,
   PRODUCTION_SERVICE_NAMES,
   PORT_BLOCK_SIZE,
+  TEMPORAL_SERVICES,
+  temporalServicePid,
+  restartTemporalServices,
+  restartProductionPostgres,
 } from './production';
-export type { ProductionConfig, ProductionServiceName } from './production';
+export type { ProductionConfig, ProductionServiceName, TemporalService } from './production';
 
 /** `embedded`: the dev server on SQLite (default); `production`: Temporal's own server on PostgreSQL (./production). */
 export const PROFILES = ['embedded', 'production'] as const;

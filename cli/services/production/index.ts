@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { postgresStatus, postgresUrl, startPostgres, stopPostgres } from '../postgres';
-import { assertPortFree } from '../process-control';
+import { assertPortFree, runningPid } from '../process-control';
 import { ServiceError } from '../service-error';
 import { ServiceStatus } from '../service-status';
-import { frontendAddress, ProductionConfig, privateClusterConfig, webUiUrl } from './production-config';
+import { frontendAddress, ProductionConfig, privateClusterConfig, TemporalService, webUiUrl } from './production-config';
 import { resolveTemporalBinaries, temporalSchemaDirs } from './temporal-binaries';
 import { startTemporalCluster, stopTemporalCluster, temporalClusterStatus, temporalServiceProcess } from './temporal-cluster';
 import { ensureTemporalSchemas, temporalDatabaseServer } from './temporal-databases';
@@ -109,4 +109,26 @@ export function productionStatus(config: ProductionConfig, names: readonly Produ
   if (names.includes('temporal')) statuses.push(...temporalClusterStatus(config));
   if (names.includes('temporal-ui')) statuses.push(webUiStatus(config));
   return statuses;
+}
+
+/** The pid of one Temporal service process of this profile, or undefined when it is not running. */
+export function temporalServicePid(config: ProductionConfig, service: TemporalService): number | undefined {
+  return runningPid(temporalServiceProcess(config, service));
+}
+
+/**
+ * Starts the Temporal services that are not running (one died) and leaves the others alone: what a
+ * process supervisor does. No schema step: the cluster ran on this database a moment ago.
+ */
+export async function restartTemporalServices(config: ProductionConfig, serverBinary: string): Promise<ServiceStatus[]> {
+  const db = temporalDatabaseServer(config, privateClusterConfig(config).postgres.user);
+  return startTemporalCluster(config, serverBinary, db);
+}
+
+/** Stops the profile's private PostgreSQL (fast: open sessions are cut) and starts it again. */
+export async function restartProductionPostgres(config: ProductionConfig): Promise<ServiceStatus> {
+  if (config.postgres.externalUrl) throw new ServiceError('start_failed', 'postgresql', 'DATABASE_URL names an external server: restart it where it runs.');
+  const cluster = privateClusterConfig(config);
+  await stopPostgres(cluster);
+  return startPostgres(cluster);
 }
