@@ -38,6 +38,7 @@ NODE_VERSION=20.20.2
 NPM_VERSION=10.8.2
 TEMPORAL_SERVER_VERSION=v1.29.1
 TEMPORAL_UI_VERSION=v2.42.1
+TEMPORAL_CLI_VERSION=v1.5.1
 # The tags compose.yaml asks for by default (PostgreSQL: Debian 12 ships 15, so the test sets POSTGRESQL_VERSION=15).
 NODE_IMAGE=docker.io/library/node:20-bookworm-slim
 POSTGRES_IMAGE=docker.io/library/postgres:15
@@ -172,15 +173,22 @@ standin_postgres() {
   quiet_build postgres -f "$STANDINS/postgres.Dockerfile" -t "$POSTGRES_IMAGE" "$dir"
 }
 
+# The four Go programs the Temporal stand-ins carry, built from Go modules into the tools cache when missing,
+# exactly as the production profile (server, sql, ui-server) and the embedded profile (temporal) build them.
 temporal_binaries() {
-  if [ -x "$TOOLS/server" ] && [ -x "$TOOLS/sql" ] && [ -x "$TOOLS/temporal" ] && [ -x "$TOOLS/ui-server-$TEMPORAL_UI_VERSION/server" ]; then return; fi
-  step "building Temporal's server, SQL tool and Web UI server from Go modules (once per machine, ~5 min)"
-  # The production profile builds and caches them; its first `up` is the documented way.
-  (cd "$REPO" && npx tsc -p tsconfig.build.json && GOMAXPROCS=1 GOFLAGS=-p=1 node -e "
-    const { productionConfig, resolveTemporalBinaries } = require('./dist/cli/services/production');
-    resolveTemporalBinaries(productionConfig(process.env), (l) => console.log(l));" ) \
-    || fail "building the Temporal binaries failed"
-  command -v "$TOOLS/temporal" >/dev/null || fail "the Temporal CLI is missing from $TOOLS: run \`npx purseflow services up --only temporal\` once"
+  local spec gobin module binary
+  for spec in \
+    "$TOOLS|go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION|server" \
+    "$TOOLS|go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION|sql" \
+    "$TOOLS/ui-server-$TEMPORAL_UI_VERSION|github.com/temporalio/ui-server/v2/cmd/server@$TEMPORAL_UI_VERSION|server" \
+    "$TOOLS|github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION|temporal"; do
+    IFS='|' read -r gobin module binary <<<"$spec"
+    [ -x "$gobin/$binary" ] && continue
+    step "go install $module (once per machine; the server takes ~5 min)"
+    mkdir -p "$gobin"
+    # One core's worth: one package compiled at a time, the compiler on one thread.
+    (cd / && GOBIN="$gobin" CGO_ENABLED=0 GOMAXPROCS=1 go install -p 1 "$module") || fail "go install $module failed"
+  done
 }
 
 standin_temporal() {
@@ -270,6 +278,7 @@ teardown() {
   stop_process "$HEALTH_PID"
   stop_process "$SERVICE_PID"
   remove_leftovers
+  end_exec_monitors
   rm -rf "$E2E_DIR"
   printf '\n%s after %ss\n' "$([ "$status" = 0 ] && echo PASSED || echo FAILED)" "$(($(date +%s) - started))"
 }
@@ -279,6 +288,18 @@ stop_process() {
   [ -n "$1" ] || return 0
   kill "$1" 2>/dev/null
   wait "$1" 2>/dev/null
+  return 0
+}
+
+# `exec` sessions through the API leave their conmon monitor waiting 300 s (--exit-delay) for someone to
+# ask for the exit code. Once our containers are gone nobody will: end the ones of our storage, by id.
+end_exec_monitors() {
+  local pid
+  for pid in $(pgrep -x conmon); do
+    if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--exec-attach .*--exit-command-arg $CACHE/storage "; then
+      kill "$pid" 2>/dev/null
+    fi
+  done
   return 0
 }
 
@@ -394,6 +415,7 @@ main() {
 
   step "removing what an earlier run left"
   remove_leftovers
+  end_exec_monitors
 
   debian_base
   temporal_binaries
