@@ -337,6 +337,7 @@ wait_healthy() {
 # ---------------------------------------------------------------------------------------------- checks
 # The purseflow CLI inside a running worker container, through the image's entry point (secrets → DATABASE_URL).
 in_worker() { compose exec -T worker purseflow-entrypoint "$@"; }
+in_portal() { compose exec -T portal purseflow-entrypoint "$@"; }
 # The simulators on the host, holding cards personalised with the deployment's own (trial) master keys.
 on_host() { PURSEFLOW_DATA_DIR="$E2E_DIR" PURSEFLOW_MASTER_KEYS_FILE="$DOCKER_DIR/secrets/master_keys.json" node "$REPO/dist/cli/main.js" "$@"; }
 
@@ -370,11 +371,12 @@ checks() {
   out=$(on_host sim pocket --csn "$CSN" --balance)
   grep -qx 'ecash 25.00' <<<"$out" || fail "the card does not hold 25.00: $out"
 
-  step "settlement: the merchant's POS debits the card, the Transfer card's .estb file is settled"
+  step "settlement: the merchant's POS debits the card, the Transfer card's .estb file is uploaded beside the portal and settled"
   on_host sim merchant --out "$E2E_DIR/batch.estb" --card "$CSN" --purchases 3 --amount 2.00
-  # docker-compose 1.29 has no `cp`: podman's own, into the container `exec` runs in.
-  podman cp "$E2E_DIR/batch.estb" "$(compose ps -q worker | head -n1):/tmp/batch.estb"
-  out=$(in_worker settle /tmp/batch.estb --merchant "$MERCHANT")
+  # Uploaded where the portal runs (docker-compose 1.29 has no `cp`: podman's own): the file lands in the
+  # portal's upload store and a worker container's activity reads it, through the shared `uploads` volume.
+  podman cp "$E2E_DIR/batch.estb" "$(compose ps -q portal | head -n1):/tmp/batch.estb"
+  out=$(in_portal settle /tmp/batch.estb --merchant "$MERCHANT")
   echo "$out"
   grep -q ': 3 records, 3 settled, 0 rejected' <<<"$out" || fail "the settlement did not settle the 3 purchases"
 
