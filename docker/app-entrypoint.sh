@@ -2,7 +2,8 @@
 # Entry point of the purseflow images: turns secret files into the variables the app reads, then runs
 # `purseflow <command>` (worker, portal, migrate, reader-agent) as PID 1's only child (tini is PID 1).
 #
-#   NAME_FILE=/run/secrets/x   sets NAME to the file's content (trailing newline dropped), for any NAME;
+#   NAME_FILE=/run/secrets/x   sets NAME to the file's content (trailing newline dropped), for any NAME
+#                              but PURSEFLOW_MASTER_KEYS_FILE, which the app reads as a file itself;
 #                              setting both NAME and NAME_FILE is refused.
 #   PURSEFLOW_DB_PASSWORD_FILE with PURSEFLOW_DB_HOST, _PORT, _USER, _NAME builds DATABASE_URL, so the
 #                              password is never written in a compose file or an image.
@@ -10,6 +11,10 @@
 set -eu
 
 for assignment in $(env | sed -n 's/^\([A-Z_][A-Z0-9_]*\)_FILE=.*/\1/p'); do
+  case "$assignment" in
+    # The app reads these files itself (the master keys are JSON and never enter the environment).
+    PURSEFLOW_MASTER_KEYS) continue ;;
+  esac
   eval "file=\${${assignment}_FILE}"
   eval "already=\${${assignment}:-}"
   if [ -n "$already" ]; then

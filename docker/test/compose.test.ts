@@ -178,6 +178,16 @@ describe('the app entry point (docker/app-entrypoint.sh)', () => {
     expect(JSON.parse(result.stdout)).toEqual({ argv: ['portal'], url: 'postgres://purseflow:c0ffee@db:5432/purseflow', key: 'ab'.repeat(32), leftover: [] });
   });
 
+  it('leaves PURSEFLOW_MASTER_KEYS_FILE to the app, which reads the keys file itself', () => {
+    const keys = secret('master_keys', '{"MK_LOAD": "00"}');
+    const result = spawnSync('sh', [path.join(DOCKER, 'app-entrypoint.sh'), 'worker'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH as string, PURSEFLOW_APP_DIR: dir, PURSEFLOW_MASTER_KEYS_FILE: keys },
+    });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ argv: ['worker'], leftover: ['PURSEFLOW_MASTER_KEYS_FILE'] });
+  });
+
   it('refuses a secret given both as a value and as a file', () => {
     const result = run({ PURSEFLOW_PORTAL_SESSION_KEY: 'x', PURSEFLOW_PORTAL_SESSION_KEY_FILE: secret('both', 'y') }, 'portal');
     expect(result.status).toBe(64);
