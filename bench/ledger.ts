@@ -79,7 +79,7 @@ async function setup(db: Knex): Promise<World> {
   for (let i = 0; i < customers.length; i += chunk) {
     const ids = customers.slice(i, i + chunk);
     await ledger.createAccounts(ids.map((id) => ({ id, ledger: LEDGER_ID, code: 'customer_cash' as const, flags: { debitsMustNotExceedCredits: true } })));
-    const funded = await ledger.createTransfers(ids.map((id) => ({ id: randomUUID(), debitAccountId: bank, creditAccountId: id, amount: 1_000_000_00n, code: 1 })));
+    const funded = await ledger.createTransfers(ids.map((id) => ({ id: randomUUID(), debitAccountId: bank, creditAccountId: id, amount: 1_000_000_000_000_00n, code: 1 })));
     if (funded.some((r) => r.result !== 'ok')) throw new Error('funding failed');
   }
   for (let i = 0; i < merchants.length; i += chunk) {

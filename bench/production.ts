@@ -274,6 +274,17 @@ async function main(): Promise<void> {
       }
     };
 
+    // A fresh cluster's frontend learns the namespace's search attributes from its namespace cache,
+    // refreshed every few seconds: until then a start that sets them is refused. Wait for that here.
+    for (let waited = 0; ; waited += 1000) {
+      try {
+        await download(0);
+        break;
+      } catch (err) {
+        if (waited >= 60_000 || !/no mapping defined for search attribute/.test(causeChain(err))) throw err;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
     progress(`warming up connected downloads for ${WARM_UP_MS / 1000} s (the server worker starts meanwhile)`);
     await keepInFlight(READERS, WARM_UP_MS, download);
     progress(`measuring connected downloads for ${MEASURE_MS / 1000} s`);
@@ -356,6 +367,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench production failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`bench production failed: ${err instanceof Error ? err.message : String(err)}${err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : ''}\n`);
   process.exitCode = 1;
 });

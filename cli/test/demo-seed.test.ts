@@ -32,7 +32,7 @@ describe('purseflow demo seed', () => {
     const users = await database.db('portal_users').count<{ count: string }[]>('* as count');
     expect(Number(users[0].count)).toBe(3);
     expect(fs.statSync(path.join(dataDir, 'demo-credentials.txt')).mode & 0o777).toBe(0o600);
-  }, 60_000);
+  }, 180_000);
 
   it('a second run changes nothing and still prints the same sign-ins', async () => {
     const before = fs.readFileSync(path.join(dataDir, 'demo-credentials.txt'), 'utf8');
@@ -44,5 +44,5 @@ describe('purseflow demo seed', () => {
     // The opening deposit and voucher are made once: their ids are fixed.
     const fundings = await database.db('registry_fundings').count<{ count: string }[]>('* as count');
     expect(Number(fundings[0].count)).toBe(2);
-  }, 60_000);
+  }, 180_000);
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 // `yaml` reaches us through @fastify/swagger; the lead is asked to make it a devDependency.
 import { parse } from 'yaml';
 import { SEARCH_ATTRIBUTES } from '../../cli/services';
+import { SERVER_WORKER_NODE_FLAGS } from '../../workflows';
 
 const DOCKER = path.resolve(__dirname, '..');
 const read = (file: string) => fs.readFileSync(path.join(DOCKER, file), 'utf8');
@@ -152,7 +153,7 @@ describe('the app entry point (docker/app-entrypoint.sh)', () => {
     fs.mkdirSync(path.join(dir, 'dist', 'cli'), { recursive: true });
     fs.writeFileSync(
       path.join(dir, 'dist', 'cli', 'main.js'),
-      'console.log(JSON.stringify({ argv: process.argv.slice(2), url: process.env.DATABASE_URL, key: process.env.PURSEFLOW_PORTAL_SESSION_KEY, leftover: Object.keys(process.env).filter((k) => k.endsWith("_FILE") || k === "PURSEFLOW_DB_PASSWORD") }))',
+      'console.log(JSON.stringify({ argv: process.argv.slice(2), execArgv: process.execArgv, url: process.env.DATABASE_URL, key: process.env.PURSEFLOW_PORTAL_SESSION_KEY, leftover: Object.keys(process.env).filter((k) => k.endsWith("_FILE") || k === "PURSEFLOW_DB_PASSWORD") }))',
     );
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -175,7 +176,7 @@ describe('the app entry point (docker/app-entrypoint.sh)', () => {
       'portal',
     );
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ argv: ['portal'], url: 'postgres://purseflow:c0ffee@db:5432/purseflow', key: 'ab'.repeat(32), leftover: [] });
+    expect(JSON.parse(result.stdout)).toEqual({ argv: ['portal'], execArgv: [], url: 'postgres://purseflow:c0ffee@db:5432/purseflow', key: 'ab'.repeat(32), leftover: [] });
   });
 
   it('leaves PURSEFLOW_MASTER_KEYS_FILE to the app, which reads the keys file itself', () => {
@@ -186,6 +187,11 @@ describe('the app entry point (docker/app-entrypoint.sh)', () => {
     });
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ argv: ['worker'], leftover: ['PURSEFLOW_MASTER_KEYS_FILE'] });
+  });
+
+  it("starts the server worker with the worker's node flags, and nothing else with them", () => {
+    expect(JSON.parse(run({}, 'worker').stdout).execArgv).toEqual([...SERVER_WORKER_NODE_FLAGS]);
+    expect(JSON.parse(run({}, 'portal').stdout).execArgv).toEqual([]);
   });
 
   it('refuses a secret given both as a value and as a file', () => {

@@ -15,13 +15,14 @@ import { migrateRegistry, Registry } from '../registry';
 import { DownloadClient, type DownloadTiming } from '../client';
 import { customerBalance, customerWithCard, expectLedgerConsistent, uniqueId, type Harness } from './harness';
 
-jest.setTimeout(60_000);
+jest.setTimeout(240_000);
 
 const REPO = resolve(__dirname, '../..');
 const CLI = resolve(REPO, 'dist/cli/main.js');
 // Long enough that no reminder or operator deadline fires while a worker is being replaced.
 const TIMING: Partial<DownloadTiming> = { remindAfterMs: 60_000, operatorAfterMs: 120_000 };
-const WORKER_READY_MS = 20_000;
+// A worker bundles its workflows with webpack at start: seconds when idle, a minute on a loaded CI machine.
+const WORKER_READY_MS = 90_000;
 
 /** A `purseflow worker` process on this file's task queue and database. */
 interface WorkerProcess {
