@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -64,10 +64,12 @@ async function freePortRun(length: number): Promise<number> {
   throw new Error('no run of free ports found');
 }
 
-function isolatedProductionConfig(dataDir: string, base: number): ProductionConfig {
-  return readProductionConfig({
+/** The variables of an isolated production profile: what a person would export before `purseflow … --profile production`. */
+function isolatedEnvironment(dataDir: string, base: number): NodeJS.ProcessEnv {
+  return {
     ...process.env,
     DATABASE_URL: '',
+    TEMPORAL_ADDRESS: '',
     PURSEFLOW_DATA_DIR: dataDir,
     PURSEFLOW_PROD_PG_PORT: String(base),
     PURSEFLOW_PROD_TEMPORAL_PORT: String(base + 1),
@@ -75,7 +77,7 @@ function isolatedProductionConfig(dataDir: string, base: number): ProductionConf
     PURSEFLOW_PROD_PORTAL_PORT: String(base + 2 + PORT_BLOCK_SIZE),
     PURSEFLOW_PROD_METRICS_PORT: String(base + 3 + PORT_BLOCK_SIZE),
     PURSEFLOW_READY_TIMEOUT_S: '60',
-  });
+  };
 }
 
 /** The pollers of a task queue of the profile's namespace: who serves it right now. */
@@ -107,6 +109,7 @@ const cliEntry = path.join(REPOSITORY_ROOT, 'dist', 'cli', 'main.js');
 describe('purseflow services up --profile production', () => {
   let dataDir: string;
   let config: ProductionConfig;
+  let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'purseflow-production-'));
@@ -114,7 +117,8 @@ describe('purseflow services up --profile production', () => {
     fs.chmodSync(dataDir, 0o755);
     // `app up` starts this checkout's built CLI, as `npm run start:production` does.
     if (!fs.existsSync(cliEntry)) throw new Error(`${cliEntry} is missing: build first (npx tsc -p tsconfig.build.json); npm test does it.`);
-    config = isolatedProductionConfig(dataDir, await freePortRun(PORT_BLOCK_SIZE + 3 + APP_METRICS_PORTS));
+    env = isolatedEnvironment(dataDir, await freePortRun(PORT_BLOCK_SIZE + 3 + APP_METRICS_PORTS));
+    config = readProductionConfig(env);
     // CI keeps ~/.cache between runs; a fresh machine builds the server once here (about five minutes).
     if (!temporalBinariesCached(config)) resolveTemporalBinaries(config, (line) => console.log(line));
   }, 15 * 60_000);
@@ -208,11 +212,15 @@ describe('purseflow services up --profile production', () => {
     }
   }, 240_000);
 
-  it('a second `app up` finds every app process running and starts none', async () => {
+  it('a second `purseflow app up --profile production` finds every app process running and starts none', () => {
     const before = appPids(productionApp(config));
-    const statuses = await productionAppStart(config, cliEntry);
-    expect(statuses.every((s) => s.state === 'running')).toBe(true);
+    const up = spawnSync(process.execPath, [cliEntry, 'app', 'up', '--profile', 'production'], { encoding: 'utf8', env });
+    // Its error output is shown only when it failed: a Node warning on stderr is no failure.
+    expect({ status: up.status, stderr: up.status === 0 ? '' : up.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(up.stdout.trim().split('\n').map((line) => line.split(/\s+/).slice(0, 2))).toEqual([...before.keys()].map((name) => [name, 'running']));
     expect(appPids(productionApp(config))).toEqual(before);
+    const status = spawnSync(process.execPath, [cliEntry, 'app', 'status', '--profile', 'production'], { encoding: 'utf8', env });
+    expect(status.status).toBe(0);
   }, 60_000);
 
   it('`up` refuses a port already taken by another program and names the variable to change', async () => {
