@@ -2,7 +2,26 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { appStatus, DEMO_ACR30_CARD_CSN, DEMO_ACR30_READER_ID, DEMO_CARD_CSN, DEMO_READER_ID, portalPort, readServicesConfig, ServiceError, servicesEnvironment, ServiceStatus, startApp, stopApp } from '../services';
+import {
+  appStatus,
+  DEMO_ACR30_CARD_CSN,
+  DEMO_ACR30_READER_ID,
+  DEMO_CARD_CSN,
+  DEMO_READER_ID,
+  embeddedApp,
+  parseProfile,
+  portalPort,
+  productionAppDown,
+  productionAppStart,
+  productionAppStatus,
+  readProductionConfig,
+  readServicesConfig,
+  ServiceError,
+  servicesEnvironment,
+  ServiceStatus,
+  startApp,
+  stopApp,
+} from '../services';
 
 function print(statuses: ServiceStatus[]): void {
   for (const s of statuses) process.stdout.write(`${s.name.padEnd(18)} ${s.state.padEnd(8)} ${s.detail ?? ''}\n`);
@@ -56,24 +75,42 @@ function seedDemo(): string {
   return fs.existsSync(credentials) ? fs.readFileSync(credentials, 'utf8') : '';
 }
 
+interface AppOptions {
+  profile?: string;
+}
+
+const PROFILE_FLAG = [
+  '--profile <name>',
+  'embedded (default: one worker, both demo readers, the portal) or production (two server workers, the simulated ACR30S and its reader agent, the portal)',
+] as const;
+
 export function registerAppCommands(program: Command): void {
-  const app = program.command('app').description('the purseflow processes of the embedded system: server worker, simulated card in vpcd, reader agent, portal');
+  const app = program.command('app').description('the purseflow processes: server worker(s), simulated readers and their reader agents, portal');
   app
     .command('up')
     .description('start what is not running (needs `services up` first); safe to run twice')
-    .action(async () => {
+    .option(...PROFILE_FLAG)
+    .action(async (opts: AppOptions) => {
+      if (parseProfile(opts.profile) === 'production') {
+        print(await productionAppStart(readProductionConfig(), cliEntry()));
+        return;
+      }
       const config = readServicesConfig();
-      print(await startApp(config, cliEntry(), servicesEnvironment(config)));
+      print(await startApp(embeddedApp(config), cliEntry(), servicesEnvironment(config)));
     });
   app
     .command('down')
     .description('stop them')
-    .action(async () => print(await stopApp(readServicesConfig())));
+    .option(...PROFILE_FLAG)
+    .action(async (opts: AppOptions) =>
+      print(parseProfile(opts.profile) === 'production' ? await productionAppDown(readProductionConfig()) : await stopApp(embeddedApp(readServicesConfig()))),
+    );
   app
     .command('status')
     .description('one line per process; exit status 3 when one is not running')
-    .action(() => {
-      const statuses = appStatus(readServicesConfig());
+    .option(...PROFILE_FLAG)
+    .action((opts: AppOptions) => {
+      const statuses = parseProfile(opts.profile) === 'production' ? productionAppStatus(readProductionConfig()) : appStatus(embeddedApp(readServicesConfig()));
       print(statuses);
       if (statuses.some((s) => s.state === 'stopped')) process.exitCode = 3;
     });

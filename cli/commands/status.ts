@@ -8,7 +8,7 @@ import { Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import knex from 'knex';
 import { checkLedgerInvariants } from '../../ledger';
-import { appStatus, portalPort, readServicesConfig, servicesEnvironment, servicesStatus } from '../services';
+import { appStatus, embeddedApp, portalPort, readServicesConfig, servicesEnvironment, servicesStatus } from '../services';
 
 export const STATUS_PARTS = ['services', 'postgresql', 'temporal', 'worker', 'reader-agent', 'portal', 'ledger'] as const;
 export type StatusPart = (typeof STATUS_PARTS)[number];
@@ -80,7 +80,7 @@ function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
 function serviceParts(): PartHealth[] {
   const config = readServicesConfig();
   const services = servicesStatus(config).map((s): PartHealth => ({ part: 'services', name: s.name, health: s.state === 'stopped' ? 'down' : 'up', detail: `${s.state}${s.detail ? ` (${s.detail})` : ''}` }));
-  const apps = appStatus(config).map(
+  const apps = appStatus(embeddedApp(config)).map(
     (s): PartHealth => ({ part: 'services', name: `app ${s.name}`, health: s.state === 'stopped' ? 'idle' : 'up', detail: s.state === 'stopped' ? 'not run by purseflow app' : s.state }),
   );
   return [...services, ...apps];

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SERVER_WORKER_NODE_FLAGS } from '../../workflows';
 import { ServicesConfig } from './config';
-import { canConnect, ManagedProcess, runningPid, startDetached, stopProcess, waitUntilReady, sleep, isAlive } from './process-control';
+import { assertPortFree, canConnect, ManagedProcess, runningPid, startDetached, stopProcess, waitUntilReady, sleep, isAlive } from './process-control';
 import { ServiceError } from './service-error';
 import { ServiceStatus } from './service-status';
 
@@ -19,8 +19,8 @@ export const DEMO_ACR30_READER_ID = 'demo-acr30';
 export const APP_PROCESS_NAMES = ['worker', 'sim-card', 'reader-agent', 'serial-line', 'sim-acr30', 'reader-agent-acr30', 'portal'] as const;
 export type AppProcessName = (typeof APP_PROCESS_NAMES)[number];
 
-interface AppProcess {
-  readonly name: AppProcessName;
+export interface AppProcess {
+  readonly name: string;
   /** A program other than this CLI (socat); by default the process is `node <cli> ...args`. */
   readonly program?: string;
   readonly args: string[];
@@ -28,21 +28,58 @@ interface AppProcess {
   readonly nodeFlags?: readonly string[];
   /** Variables of this process alone (each reader agent serves its metrics on a port of its own). */
   readonly env?: Record<string, string>;
-  readonly ready: (config: ServicesConfig) => Promise<boolean>;
+  /** Ports checked free before the start, so that a squatter is named with the variable that moves us. */
+  readonly ports?: ReadonlyArray<{ readonly port: number; readonly variable: string }>;
+  readonly ready: () => Promise<boolean>;
 }
 
-function serialLinks(config: ServicesConfig): { simulator: string; host: string } {
-  const dir = path.join(config.dataDir, 'tty');
+/** One profile's app processes, in start order, and the folder that holds their pid files and logs. */
+export interface AppLayout {
+  readonly dataDir: string;
+  readonly readyTimeoutMs: number;
+  readonly processes: readonly AppProcess[];
+}
+
+function serialLinks(dataDir: string): { simulator: string; host: string } {
+  const dir = path.join(dataDir, 'tty');
   return { simulator: path.join(dir, 'acr30-simulator'), host: path.join(dir, 'acr30-host') };
+}
+
+/**
+ * The simulated ACR30S: a socat pty pair, the simulator holding the second demo card on one end, a reader
+ * agent on the other. Needs no pcscd, so both profiles run it.
+ */
+export function serialReaderProcesses(dataDir: string, agentMetricsPort: string, agentReady: () => Promise<boolean>): AppProcess[] {
+  const links = serialLinks(dataDir);
+  return [
+    {
+      name: 'serial-line',
+      program: 'socat',
+      args: [`pty,raw,echo=0,link=${links.simulator}`, `pty,raw,echo=0,link=${links.host}`],
+      ready: async () => fs.existsSync(links.simulator) && fs.existsSync(links.host),
+    },
+    {
+      name: 'sim-acr30',
+      args: ['sim', 'acr30', '--tty', links.simulator, '--csn', DEMO_ACR30_CARD_CSN, '--state', path.join(dataDir, 'cards', `${DEMO_ACR30_CARD_CSN}.in-reader.json`)],
+      ready: async () => true,
+    },
+    {
+      name: 'reader-agent-acr30',
+      args: ['reader-agent', '--reader-id', DEMO_ACR30_READER_ID, '--tty', links.host],
+      env: { PURSEFLOW_METRICS_PORT: agentMetricsPort },
+      ready: agentReady,
+    },
+  ];
 }
 
 export function portalPort(env: NodeJS.ProcessEnv = process.env): number {
   return Number(env.PURSEFLOW_PORTAL_PORT || 8080);
 }
 
-function appProcesses(config: ServicesConfig): AppProcess[] {
+/** The embedded profile's processes: one server worker, both demo readers (PC/SC in vpcd, ACR30S on socat), the portal. */
+export function embeddedApp(config: ServicesConfig): AppLayout {
   const alive = async () => true;
-  return [
+  const processes: AppProcess[] = [
     { name: 'worker', args: ['worker'], nodeFlags: SERVER_WORKER_NODE_FLAGS, ready: alive },
     {
       name: 'sim-card',
@@ -50,61 +87,47 @@ function appProcesses(config: ServicesConfig): AppProcess[] {
       ready: alive,
     },
     { name: 'reader-agent', args: ['reader-agent', '--reader-id', DEMO_READER_ID, '--reader', DEMO_READER_NAME], ready: alive },
-    {
-      name: 'serial-line',
-      program: 'socat',
-      args: [`pty,raw,echo=0,link=${serialLinks(config).simulator}`, `pty,raw,echo=0,link=${serialLinks(config).host}`],
-      ready: async () => fs.existsSync(serialLinks(config).simulator) && fs.existsSync(serialLinks(config).host),
-    },
-    {
-      name: 'sim-acr30',
-      args: ['sim', 'acr30', '--tty', serialLinks(config).simulator, '--csn', DEMO_ACR30_CARD_CSN, '--state', path.join(config.dataDir, 'cards', `${DEMO_ACR30_CARD_CSN}.in-reader.json`)],
-      ready: alive,
-    },
-    {
-      name: 'reader-agent-acr30',
-      args: ['reader-agent', '--reader-id', DEMO_ACR30_READER_ID, '--tty', serialLinks(config).host],
-      env: { PURSEFLOW_METRICS_PORT: process.env.PURSEFLOW_ACR30_AGENT_METRICS_PORT || '9466' },
-      ready: alive,
-    },
+    ...serialReaderProcesses(config.dataDir, process.env.PURSEFLOW_ACR30_AGENT_METRICS_PORT || '9466', alive),
     { name: 'portal', args: ['portal'], ready: async () => canConnect(portalPort()) },
   ];
+  return { dataDir: config.dataDir, readyTimeoutMs: config.readyTimeoutMs, processes };
 }
 
-function managed(config: ServicesConfig, name: AppProcessName): ManagedProcess {
+function managed(layout: AppLayout, app: AppProcess): ManagedProcess {
   // The marker is what only our process has on its command line, so a recycled pid is never taken for ours.
-  const app = appProcesses(config).find((p) => p.name === name)!;
   const marker = app.program ? app.args[0] : `main.js ${app.args.slice(0, 3).join(' ')}`;
-  return { name, pidFile: path.join(config.dataDir, 'run', `${name}.pid`), logFile: path.join(config.dataDir, 'logs', `${name}.log`), commandMarker: marker };
+  return { name: app.name, pidFile: path.join(layout.dataDir, 'run', `${app.name}.pid`), logFile: path.join(layout.dataDir, 'logs', `${app.name}.log`), commandMarker: marker };
 }
 
 /**
  * The portal's cookie key: from PURSEFLOW_PORTAL_SESSION_KEY, else made once for this data folder and kept
  * beside it (mode 600), so that sessions survive a restart of the embedded system.
  */
-export function portalSessionKey(config: ServicesConfig): string {
+export function portalSessionKey(dataDir: string): string {
   if (process.env.PURSEFLOW_PORTAL_SESSION_KEY) return process.env.PURSEFLOW_PORTAL_SESSION_KEY;
-  const file = path.join(config.dataDir, 'portal-session.key');
+  const file = path.join(dataDir, 'portal-session.key');
   if (!fs.existsSync(file)) {
-    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.mkdirSync(dataDir, { recursive: true });
     fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
   }
   return fs.readFileSync(file, 'utf8').trim();
 }
 
-export async function startApp(config: ServicesConfig, cliEntry: string, environment: Record<string, string>): Promise<ServiceStatus[]> {
-  const env = { ...process.env, ...environment, PURSEFLOW_PORTAL_SESSION_KEY: portalSessionKey(config) };
+/** Starts the processes of the layout that are not running; a second call finds them running and starts nothing. */
+export async function startApp(layout: AppLayout, cliEntry: string, environment: Record<string, string>): Promise<ServiceStatus[]> {
+  const env = { ...process.env, ...environment, PURSEFLOW_PORTAL_SESSION_KEY: portalSessionKey(layout.dataDir) };
   const statuses: ServiceStatus[] = [];
-  for (const app of appProcesses(config)) {
-    const proc = managed(config, app.name);
+  for (const app of layout.processes) {
+    const proc = managed(layout, app);
     if (runningPid(proc) !== undefined) {
       statuses.push({ name: app.name, state: 'running' });
       continue;
     }
-    if (app.program) fs.mkdirSync(path.dirname(serialLinks(config).simulator), { recursive: true });
+    for (const { port, variable } of app.ports ?? []) await assertPortFree(app.name, port, variable);
+    if (app.program) fs.mkdirSync(path.join(layout.dataDir, 'tty'), { recursive: true });
     const processEnv = { ...env, ...app.env };
     const pid = app.program ? startDetached(proc, app.program, app.args, processEnv) : startDetached(proc, process.execPath, [...(app.nodeFlags ?? []), cliEntry, ...app.args], processEnv);
-    await waitUntilReady(proc, () => app.ready(config), config.readyTimeoutMs, pid);
+    await waitUntilReady(proc, app.ready, layout.readyTimeoutMs, pid);
     // A process that dies in its first second (bad configuration, reader missing) is reported here, with its log.
     await sleep(1000);
     if (!isAlive(pid)) throw new ServiceError('start_failed', app.name, `exited during start-up; its log is ${proc.logFile}.`);
@@ -113,15 +136,25 @@ export async function startApp(config: ServicesConfig, cliEntry: string, environ
   return statuses;
 }
 
-export async function stopApp(config: ServicesConfig): Promise<ServiceStatus[]> {
+export async function stopApp(layout: AppLayout): Promise<ServiceStatus[]> {
   const statuses: ServiceStatus[] = [];
   // Reverse order: the portal and the reader agents go before the worker they talk to, the serial line after its users.
-  for (const name of [...APP_PROCESS_NAMES].reverse()) {
-    if (await stopProcess(managed(config, name))) statuses.push({ name, state: 'stopped' });
+  for (const app of [...layout.processes].reverse()) {
+    if (await stopProcess(managed(layout, app))) statuses.push({ name: app.name, state: 'stopped' });
   }
   return statuses;
 }
 
-export function appStatus(config: ServicesConfig): ServiceStatus[] {
-  return APP_PROCESS_NAMES.map((name) => ({ name, state: runningPid(managed(config, name)) !== undefined ? 'running' : 'stopped' }));
+export function appStatus(layout: AppLayout): ServiceStatus[] {
+  return layout.processes.map((app) => ({ name: app.name, state: runningPid(managed(layout, app)) !== undefined ? 'running' : 'stopped' }));
+}
+
+/** The pids of the layout's running processes, by name: for checks that none outlives `down`. */
+export function appPids(layout: AppLayout): Map<string, number> {
+  const pids = new Map<string, number>();
+  for (const app of layout.processes) {
+    const pid = runningPid(managed(layout, app));
+    if (pid !== undefined) pids.set(app.name, pid);
+  }
+  return pids;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ServicesConfig } from './config';
 import { PCSCD_SOCKET, pcscdStatus, startPcscd, stopPcscd } from './pcscd';
 import { postgresStatus, postgresUrl, startPostgres, stopPostgres } from './postgres';
-import { stopApp } from './app';
+import { embeddedApp, stopApp } from './app';
 import { which } from './process-control';
 import { ServiceError } from './service-error';
 import { ServiceStatus } from './service-status';
@@ -13,8 +13,9 @@ export { readServicesConfig, SEARCH_ATTRIBUTES, REPOSITORY_ROOT } from './config
 export type { ServicesConfig } from './config';
 export { ServiceError } from './service-error';
 export type { ServiceStatus } from './service-status';
+export type { AppLayout } from './app';
 export { buildTemporalCli, resolveTemporalCli } from './temporal-cli';
-export { startApp, stopApp, appStatus, portalPort, DEMO_CARD_CSN, DEMO_READER_ID, DEMO_ACR30_CARD_CSN, DEMO_ACR30_READER_ID, APP_PROCESS_NAMES } from './app';
+export { startApp, stopApp, appStatus, appPids, embeddedApp, portalPort, DEMO_CARD_CSN, DEMO_READER_ID, DEMO_ACR30_CARD_CSN, DEMO_ACR30_READER_ID, APP_PROCESS_NAMES } from './app';
 export {
   readProductionConfig,
   parseProductionServiceNames,
@@ -22,6 +23,12 @@ export {
   productionDown,
   productionStatus,
   productionEnvironment,
+  productionApp,
+  productionAppStart,
+  productionAppDown,
+  productionAppStatus,
+  PRODUCTION_SERVER_WORKERS,
+  APP_METRICS_PORTS,
   temporalBinariesCached,
   resolveTemporalBinaries,
   PRODUCTION_SERVICE_NAMES,
@@ -98,7 +105,7 @@ export async function servicesUp(
 
 export async function servicesDown(config: ServicesConfig, names: readonly ServiceName[] = SERVICE_NAMES): Promise<ServiceStatus[]> {
   // The purseflow processes go first: nothing is left polling a Temporal or a database that is gone.
-  const statuses: ServiceStatus[] = names.length === SERVICE_NAMES.length ? await stopApp(config) : [];
+  const statuses: ServiceStatus[] = names.length === SERVICE_NAMES.length ? await stopApp(embeddedApp(config)) : [];
   // Reverse order of start: nothing is left talking to a database that is already gone.
   if (names.includes('pcscd')) statuses.push(await stopPcscd(config));
   if (names.includes('temporal')) statuses.push(await stopTemporal(config));

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -7,7 +7,13 @@ import { Client, Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
+import { temporal } from '@temporalio/proto';
 import {
+  APP_METRICS_PORTS,
+  appPids,
+  productionApp,
+  productionAppStart,
+  REPOSITORY_ROOT,
   productionDown,
   productionStatus,
   productionUp,
@@ -20,6 +26,7 @@ import {
   PORT_BLOCK_SIZE,
 } from '../services';
 import { ensureTemporalSchemas, temporalDatabaseServer, temporalSchemaDirs } from '../services/production';
+import { SERVER_TASK_QUEUE } from '../../workflows';
 import { echoWorkflow } from './fixtures/echo-workflow';
 import { quietTemporalRuntime } from '../../test-support/temporal';
 
@@ -57,27 +64,61 @@ async function freePortRun(length: number): Promise<number> {
   throw new Error('no run of free ports found');
 }
 
-function isolatedProductionConfig(dataDir: string, base: number): ProductionConfig {
-  return readProductionConfig({
+/** The variables of an isolated production profile: what a person would export before `purseflow … --profile production`. */
+function isolatedEnvironment(dataDir: string, base: number): NodeJS.ProcessEnv {
+  return {
     ...process.env,
     DATABASE_URL: '',
+    TEMPORAL_ADDRESS: '',
     PURSEFLOW_DATA_DIR: dataDir,
     PURSEFLOW_PROD_PG_PORT: String(base),
     PURSEFLOW_PROD_TEMPORAL_PORT: String(base + 1),
     PURSEFLOW_PROD_TEMPORAL_UI_PORT: String(base + 1 + PORT_BLOCK_SIZE),
+    PURSEFLOW_PROD_PORTAL_PORT: String(base + 2 + PORT_BLOCK_SIZE),
+    PURSEFLOW_PROD_METRICS_PORT: String(base + 3 + PORT_BLOCK_SIZE),
     PURSEFLOW_READY_TIMEOUT_S: '60',
-  });
+  };
 }
+
+/** The pollers of a task queue of the profile's namespace: who serves it right now. */
+async function pollerIdentities(connection: Connection, namespace: string, name: string, type: temporal.api.enums.v1.TaskQueueType): Promise<string[]> {
+  const { pollers } = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name }, taskQueueType: type });
+  return (pollers ?? []).map((p) => p.identity ?? '');
+}
+
+async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const cliEntry = path.join(REPOSITORY_ROOT, 'dist', 'cli', 'main.js');
 
 describe('purseflow services up --profile production', () => {
   let dataDir: string;
   let config: ProductionConfig;
+  let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'purseflow-production-'));
     // The private cluster runs as the `postgres` user when we are root: it must reach its folder.
     fs.chmodSync(dataDir, 0o755);
-    config = isolatedProductionConfig(dataDir, await freePortRun(PORT_BLOCK_SIZE + 2));
+    // `app up` starts this checkout's built CLI, as `npm run start:production` does.
+    if (!fs.existsSync(cliEntry)) throw new Error(`${cliEntry} is missing: build first (npx tsc -p tsconfig.build.json); npm test does it.`);
+    env = isolatedEnvironment(dataDir, await freePortRun(PORT_BLOCK_SIZE + 3 + APP_METRICS_PORTS));
+    config = readProductionConfig(env);
     // CI keeps ~/.cache between runs; a fresh machine builds the server once here (about five minutes).
     if (!temporalBinariesCached(config)) resolveTemporalBinaries(config, (line) => console.log(line));
   }, 15 * 60_000);
@@ -138,6 +179,50 @@ describe('purseflow services up --profile production', () => {
     expect([...processesOf(dataDir).keys()].sort()).toEqual(before);
   }, 60_000);
 
+  it('`app up --profile production` starts two server workers, the simulated ACR30S with its reader agent, and the portal on the cluster', async () => {
+    const statuses = await productionAppStart(config, cliEntry);
+    expect(statuses.map((s) => [s.name, s.state])).toEqual([
+      ['worker-1', 'started'],
+      ['worker-2', 'started'],
+      ['serial-line', 'started'],
+      ['sim-acr30', 'started'],
+      ['reader-agent-acr30', 'started'],
+      ['portal', 'started'],
+    ]);
+    for (const port of [config.app.metricsPort, config.app.metricsPort + 1]) expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${config.app.portalPort}/readyz`)).status).toBe(200);
+    // Both workers poll the server task queue of this cluster's namespace, the agent its reader's queue.
+    const pids = appPids(productionApp(config));
+    const connection = await Connection.connect({ address: `127.0.0.1:${config.temporal.frontendPort}` });
+    try {
+      const { WORKFLOW, ACTIVITY } = { WORKFLOW: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, ACTIVITY: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY };
+      const workers = [pids.get('worker-1'), pids.get('worker-2')].map((pid) => `${pid}@`);
+      const serving = await eventually(
+        () => pollerIdentities(connection, config.temporal.namespace, SERVER_TASK_QUEUE, WORKFLOW),
+        (ids) => workers.every((w) => ids.some((id) => id.startsWith(w))),
+      );
+      expect(workers.filter((w) => !serving.some((id) => id.startsWith(w)))).toEqual([]);
+      const agent = await eventually(
+        () => pollerIdentities(connection, config.temporal.namespace, 'reader-demo-acr30', ACTIVITY),
+        (ids) => ids.length > 0,
+      );
+      expect(agent.length).toBeGreaterThan(0);
+    } finally {
+      await connection.close();
+    }
+  }, 240_000);
+
+  it('a second `purseflow app up --profile production` finds every app process running and starts none', () => {
+    const before = appPids(productionApp(config));
+    const up = spawnSync(process.execPath, [cliEntry, 'app', 'up', '--profile', 'production'], { encoding: 'utf8', env });
+    // Its error output is shown only when it failed: a Node warning on stderr is no failure.
+    expect({ status: up.status, stderr: up.status === 0 ? '' : up.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(up.stdout.trim().split('\n').map((line) => line.split(/\s+/).slice(0, 2))).toEqual([...before.keys()].map((name) => [name, 'running']));
+    expect(appPids(productionApp(config))).toEqual(before);
+    const status = spawnSync(process.execPath, [cliEntry, 'app', 'status', '--profile', 'production'], { encoding: 'utf8', env });
+    expect(status.status).toBe(0);
+  }, 60_000);
+
   it('`up` refuses a port already taken by another program and names the variable to change', async () => {
     await productionDown(config, ['temporal-ui']);
     const squatter = net.createServer().listen(config.ui.port, '127.0.0.1');
@@ -152,8 +237,11 @@ describe('purseflow services up --profile production', () => {
     }
   }, 30_000);
 
-  it('`down` stops every process of its data folder and leaves none behind', async () => {
+  it('`down` stops every process of its data folder, the app processes first, and leaves none behind', async () => {
+    const app = [...appPids(productionApp(config)).values()];
+    expect(app).toHaveLength(6);
     const statuses = await productionDown(config);
+    expect(app.filter(isRunning)).toEqual([]);
     expect(statuses.every((s) => s.state === 'stopped')).toBe(true);
     expect([...processesOf(dataDir).values()]).toEqual([]);
     expect(productionStatus(config).every((s) => s.state === 'stopped')).toBe(true);

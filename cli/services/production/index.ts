@@ -15,9 +15,12 @@ import { resolveTemporalBinaries, temporalSchemaDirs } from './temporal-binaries
 import { startTemporalCluster, stopTemporalCluster, temporalClusterStatus, temporalServiceProcess } from './temporal-cluster';
 import { ensureTemporalSchemas, temporalDatabaseServer } from './temporal-databases';
 import { ensureNamespace } from './temporal-namespace';
+import { productionAppDown, productionAppUp } from './production-app';
 import { startWebUi, stopWebUi, webUiStatus } from './web-ui';
 
-export { readProductionConfig, TEMPORAL_SERVICES, PORT_BLOCK_SIZE, frontendAddress, webUiUrl } from './production-config';
+export { productionApp, productionAppStatus, PRODUCTION_SERVER_WORKERS } from './production-app';
+export { productionAppDown } from './production-app';
+export { readProductionConfig, APP_METRICS_PORTS, TEMPORAL_SERVICES, PORT_BLOCK_SIZE, frontendAddress, webUiUrl } from './production-config';
 export type { ProductionConfig, TemporalService } from './production-config';
 export { resolveTemporalBinaries, temporalBinariesCached } from './temporal-binaries';
 export type { TemporalBinaries } from './temporal-binaries';
@@ -90,8 +93,22 @@ export async function productionUp(
   return statuses;
 }
 
+/**
+ * Starts the profile's app processes (two server workers, the simulated ACR30S and its reader agent, the
+ * portal) with the profile's addresses, once its services run; else it says which command comes first.
+ */
+export async function productionAppStart(config: ProductionConfig, cliEntry: string): Promise<ServiceStatus[]> {
+  // The Web UI is for people: the app runs without it.
+  const down = productionStatus(config, ['postgresql', 'temporal']).filter((s) => s.state === 'stopped').map((s) => s.name);
+  if (down.length > 0) {
+    throw new ServiceError('start_failed', 'app', `${down.join(', ')} of the production profile not running: run \`purseflow services up --profile production\` first.`);
+  }
+  return productionAppUp(config, cliEntry, productionEnvironment(config));
+}
+
 export async function productionDown(config: ProductionConfig, names: readonly ProductionServiceName[] = PRODUCTION_SERVICE_NAMES): Promise<ServiceStatus[]> {
-  const statuses: ServiceStatus[] = [];
+  // The purseflow processes go first (as in the embedded profile): nothing is left polling a Temporal or a database that is gone.
+  const statuses: ServiceStatus[] = names.length === PRODUCTION_SERVICE_NAMES.length ? await productionAppDown(config) : [];
   // Reverse order of start: nothing is left talking to a database that is already gone.
   if (names.includes('temporal-ui')) statuses.push(await stopWebUi(config));
   if (names.includes('temporal')) statuses.push(...(await stopTemporalCluster(config)));

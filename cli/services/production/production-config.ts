@@ -66,7 +66,20 @@ export interface ProductionConfig {
     /** PURSEFLOW_PROD_TEMPORAL_UI_PORT (default 8330) */
     readonly port: number;
   };
+  /** The purseflow processes of this profile (`purseflow app up --profile production`). */
+  readonly app: {
+    /** PURSEFLOW_PROD_PORTAL_PORT (default 8380) */
+    readonly portalPort: number;
+    /**
+     * PURSEFLOW_PROD_METRICS_PORT (default 9564, the embedded 9464 plus 100): the first of APP_METRICS_PORTS
+     * ports, /metrics of server worker 1, server worker 2, the reader agent and the portal, in that order.
+     */
+    readonly metricsPort: number;
+  };
 }
+
+/** How many /metrics ports the production app processes take from PURSEFLOW_PROD_METRICS_PORT on. */
+export const APP_METRICS_PORTS = 4;
 
 const FRONTEND_PORT = 7330;
 /** Layout of the block of ports that starts at the frontend's gRPC port. */
@@ -142,6 +155,10 @@ export function readProductionConfig(env: NodeJS.ProcessEnv = process.env): Prod
     ui: {
       version: uiVersion,
       port: integer(env, 'PURSEFLOW_PROD_TEMPORAL_UI_PORT', 8330, 1, 65535, 'a TCP port'),
+    },
+    app: {
+      portalPort: integer(env, 'PURSEFLOW_PROD_PORTAL_PORT', 8380, 1, 65535, 'a TCP port'),
+      metricsPort: integer(env, 'PURSEFLOW_PROD_METRICS_PORT', 9564, 1, 65536 - APP_METRICS_PORTS, `the first of ${APP_METRICS_PORTS} free TCP ports`),
     },
   };
 }
