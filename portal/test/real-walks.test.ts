@@ -232,6 +232,9 @@ test('an operator finds a download left without its confirmation code, resolves 
   await ops.getByText(`pending transfer ${reservationId} holds 40.00`).waitFor();
   await ops.getByText(`card ATC of this load: ${state.atc}`).waitFor();
   await ops.getByText('No one has acted on this yet.').waitFor();
+  // An offline download has no card log to show, and the page shows none of its codes.
+  expect(await ops.getByRole('heading', { name: 'Card log as read' }).count()).toBe(0);
+  expect(await ops.content()).not.toContain(state.authorizationCode!);
   await ops.screenshot({ path: join(ARTIFACTS, 'real-operator-item-evidence.png'), fullPage: true });
 
   // Resolves it with the confirmation code the customer reads off the Pocket.
