@@ -398,7 +398,9 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
   /**
    * A stuck download with its evidence: what visibility knows, and what the workflow's state adds
    * (why it waits, the card's ATC, codes counted, the pending transfer holding the money, its last
-   * steps). The codes themselves are never shown: they are not in the workflow's state either.
+   * steps), and the card's log as read when that log could not prove the load (`logEvidence`,
+   * each record decoded beside its hex). The codes themselves are never shown: the state's
+   * authorization code is not passed on, and log records hold none.
    */
   private async downloadEvidence(workflowId: string, listed: readonly string[]): Promise<Pick<AttentionItem, 'evidence' | 'cardLog'>> {
     const state = await this.within(QUERY_DEADLINE_MS, () => this.downloads.state(workflowId.replace(/^download-/, ''))).catch(() => null);
