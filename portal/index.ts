@@ -12,3 +12,4 @@ export { generatePassword, MIN_PASSWORD_LENGTH } from './users/password';
 export { PortalError, type PortalErrorCode } from './errors';
 export * from './ports';
 export { TemporalParts, type TemporalPartsOptions } from './bindings/temporal-parts';
+export { type LogRecordDecoder } from './bindings/card-log-view';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PortalContext } from './context';
 import { PortalError } from './errors';
-import { WorkflowRefusal, type AttentionItem, type OperatorAction } from './ports';
+import { WorkflowRefusal, type AttentionItem, type CardLogEvidence, type OperatorAction } from './ports';
 import type { PortalUser } from './users/user';
 
 /**
@@ -13,6 +13,12 @@ export const ACTION_LABEL: Record<OperatorAction, string> = {
   resolve: 'Resolve with evidence',
   void: 'Void with evidence',
   unlock: 'Unlock code entry',
+};
+
+/** Why a download's card log could not prove its load, in words (page and API alike). */
+export const CARD_LOG_REASON: Record<CardLogEvidence['reason'], string> = {
+  rolled_out_of_log: "this load's record rolled out of the card's 10-record log",
+  record_mismatch: 'the record at this ATC is not this load',
 };
 
 const ACTIONS = Object.keys(ACTION_LABEL) as OperatorAction[];

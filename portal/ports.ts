@@ -130,6 +130,36 @@ export interface AttentionItem {
   readonly since: Date;
   readonly evidence: readonly string[];
   readonly actions: readonly OperatorAction[];
+  /** A download's card log as its workflow read it (attentionDetail only; absent in the list). */
+  readonly cardLog?: CardLogEvidence;
+}
+
+/**
+ * The card's log as a connected download read it when the log could not prove the load either
+ * way (the record rolled out of the 10-record log, or the record at this ATC is not this load).
+ * Log records hold no key and no code: they are shown in full.
+ */
+export interface CardLogEvidence {
+  readonly readerId: string;
+  readonly readAt: Date;
+  /** The newest record's ATC on the card. */
+  readonly atcCard: number;
+  readonly reason: 'rolled_out_of_log' | 'record_mismatch';
+  /** Newest first, as READ LOG returned them. */
+  readonly records: readonly CardLogRecord[];
+}
+
+export interface CardLogRecord {
+  /** The 28 bytes as hex: what an operator hands back as evidence. */
+  readonly hex: string;
+  /** null when the bytes are not a log record (shown as hex only). */
+  readonly decoded: {
+    readonly atc: number;
+    readonly kind: 'load' | 'purchase';
+    readonly purse: Purse;
+    readonly amountMinor: bigint;
+    readonly balanceAfterMinor: bigint;
+  } | null;
 }
 
 /**

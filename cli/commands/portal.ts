@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import knex from 'knex';
 import pino from 'pino';
 import { migratePortal, PortalError, readPortalEnvironment, startPortal, TemporalParts } from '../../portal';
+import { decodeLogRecord } from '../../card-driver';
 import { clientTracing, startTracing, traceLogFields } from '../../workflows';
 
 /**
@@ -35,7 +36,7 @@ export function registerPortalCommand(program: Command): void {
       const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
       const client = new Client({ connection, namespace: env.temporalNamespace, ...(tracing ? { interceptors: { workflow: clientTracing() } } : {}) });
       const uploadDir = process.env.PURSEFLOW_UPLOAD_DIR || path.join(process.env.PURSEFLOW_DATA_DIR || path.join(process.cwd(), '.data'), 'uploads');
-      const parts = new TemporalParts({ client, db, uploadDir, ...(opts.taskQueue ? { taskQueue: opts.taskQueue } : {}) });
+      const parts = new TemporalParts({ client, db, uploadDir, decodeLogRecord, ...(opts.taskQueue ? { taskQueue: opts.taskQueue } : {}) });
       const running = await startPortal({
         db,
         workflows: parts,

@@ -42,6 +42,7 @@ import {
   type WorkflowsPort,
 } from '../ports';
 import { downloadViewOf, evidenceOf, startingView, type DownloadOwner } from './download-view';
+import { cardLogEvidenceOf, type LogRecordDecoder } from './card-log-view';
 import { decidedRecordView, finishedSettlementView, runningSettlementView, type SettlementOwner } from './settlement-view';
 
 /**
@@ -68,6 +69,8 @@ export interface TemporalPartsOptions {
    * workflow's DEFAULT_TIMING otherwise. Tests shorten them to make a download wait past its time.
    */
   readonly downloadTiming?: Partial<DownloadTiming>;
+  /** card-driver's decodeLogRecord, for the card log a stuck download read (the portal may not import card-driver). */
+  readonly decodeLogRecord: LogRecordDecoder;
 }
 
 /**
@@ -370,7 +373,7 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
    * its own gets what its workflow adds.
    */
   async attentionDetail(item: AttentionItem): Promise<AttentionItem> {
-    if (item.kind === 'download_stuck' || item.kind === 'code_entry_locked') return { ...item, evidence: [...item.evidence, ...(await this.downloadEvidence(item.workflowId))] };
+    if (item.kind === 'download_stuck' || item.kind === 'code_entry_locked') return { ...item, ...(await this.downloadEvidence(item.workflowId, item.evidence)) };
     if (item.kind === 'settlement_stuck') return { ...item, evidence: [...item.evidence.filter((e) => !e.startsWith('open it')), ...(await this.settlementEvidence(item.workflowId))] };
     return item;
   }
@@ -395,19 +398,23 @@ export class TemporalParts implements WorkflowsPort, LedgerPort {
   /**
    * A stuck download with its evidence: what visibility knows, and what the workflow's state adds
    * (why it waits, the card's ATC, codes counted, the pending transfer holding the money, its last
-   * steps). The codes themselves are never shown: they are not in the workflow's state either.
+   * steps), and the card's log as read when that log could not prove the load (`logEvidence`,
+   * each record decoded beside its hex). The codes themselves are never shown: the state's
+   * authorization code is not passed on, and log records hold none.
    */
-  private async downloadEvidence(workflowId: string): Promise<string[]> {
+  private async downloadEvidence(workflowId: string, listed: readonly string[]): Promise<Pick<AttentionItem, 'evidence' | 'cardLog'>> {
     const state = await this.within(QUERY_DEADLINE_MS, () => this.downloads.state(workflowId.replace(/^download-/, ''))).catch(() => null);
-    if (!state) return ['the workflow did not answer its state query (is the server worker running?)'];
+    if (!state) return { evidence: [...listed, 'the workflow did not answer its state query (is the server worker running?)'] };
     const reservation = state.reservationId ? (await lookupTransfers(this.options.db, [state.reservationId]))[0] : undefined;
-    return [
+    const evidence = [
+      ...listed,
       state.operatorReason ? `why it waits: ${state.operatorReason}` : null,
       state.atc !== undefined ? `card ATC of this load: ${state.atc}` : null,
       reservation ? `pending transfer ${reservation.id} holds ${formatMinor(reservation.amount)} (reserved ${reservation.timestamp.toISOString().slice(0, 19).replace('T', ' ')} UTC)` : null,
       state.mode === 'offline' ? `codes refused so far: ${state.wrongCodes} of 5; reminders shown: ${state.reminders}` : null,
       ...state.history.slice(-3).map((e) => `${e.at.slice(0, 19).replace('T', ' ')} UTC ${e.phase.replace(/_/g, ' ')}: ${e.note}`),
     ].filter((e): e is string => e !== null);
+    return state.logEvidence ? { evidence, cardLog: cardLogEvidenceOf(state.logEvidence, this.options.decodeLogRecord) } : { evidence };
   }
 
   async operatorAction(workflowId: string, action: OperatorAction, evidence: string, operator: string, updateId: string): Promise<string> {

@@ -177,6 +177,38 @@ const attentionItemSchema = {
     evidence: { type: 'array', items: { type: 'string' } },
     actions: { type: 'array', items: { type: 'string', enum: ['retry', 'resolve', 'void', 'unlock'] } },
     temporalLink: { type: 'string' },
+    /** A download's card log as its workflow read it (one item opened on its own); null otherwise. */
+    cardLog: {
+      type: ['object', 'null'],
+      description: "A stuck connected download: the card's log as the workflow read it when it could not prove the load (newest first). null when the workflow holds none, and always in the list.",
+      properties: {
+        readerId: { type: 'string' },
+        readAt: { type: 'string', format: 'date-time' },
+        atcCard: { type: 'integer', description: "the newest record's ATC on the card" },
+        reason: { type: 'string', enum: ['rolled_out_of_log', 'record_mismatch'] },
+        reasonText: { type: 'string' },
+        records: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              hex: { type: 'string', description: 'the 28-byte record as hex, to hand back as evidence' },
+              decoded: {
+                type: ['object', 'null'],
+                description: 'null when the bytes are not a log record',
+                properties: {
+                  atc: { type: 'integer' },
+                  kind: { type: 'string', enum: ['load', 'purchase'] },
+                  purse,
+                  amount,
+                  balanceAfter: amount,
+                },
+              },
+            },
+          },
+        },
+      },
+    },
   },
 } as const;
 

@@ -4,9 +4,9 @@ import type { PortalContext } from '../context';
 import { customerDownload, customerDownloads, customerOverview, startCustomerDownload, submitDownloadCode, type CodeSubmission, type CustomerOverview } from '../customer-downloads';
 import { presentDownload } from '../download-presenter';
 import { formatMinor } from '../money';
-import { applyOperatorAction, attentionCase, attentionItems, temporalWorkflowLink } from '../operator-actions';
+import { applyOperatorAction, attentionCase, attentionItems, CARD_LOG_REASON, temporalWorkflowLink } from '../operator-actions';
 import { merchantSettlement, merchantSettlements, settlementCsv, settlementRecords, uploadSettlement, type RecordsPage } from '../merchant-settlements';
-import type { AttentionItem, SettlementView } from '../ports';
+import type { AttentionItem, CardLogEvidence, SettlementView } from '../ports';
 import { csrfTokenFor, requireRole, userOfRole } from '../session';
 import { signIn, signOut } from '../sign-in';
 import type { PortalUser } from '../users/user';
@@ -230,5 +230,22 @@ function attentionJson(ctx: PortalContext, item: AttentionItem) {
     evidence: [...item.evidence],
     actions: [...item.actions],
     temporalLink: temporalWorkflowLink(ctx, item.workflowId),
+    cardLog: item.cardLog ? cardLogJson(item.cardLog) : null,
+  };
+}
+
+function cardLogJson(log: CardLogEvidence) {
+  return {
+    readerId: log.readerId,
+    readAt: log.readAt.toISOString(),
+    atcCard: log.atcCard,
+    reason: log.reason,
+    reasonText: CARD_LOG_REASON[log.reason],
+    records: log.records.map((r) => ({
+      hex: r.hex,
+      decoded: r.decoded
+        ? { atc: r.decoded.atc, kind: r.decoded.kind, purse: r.decoded.purse, amount: formatMinor(r.decoded.amountMinor), balanceAfter: formatMinor(r.decoded.balanceAfterMinor) }
+        : null,
+    })),
   };
 }

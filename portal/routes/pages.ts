@@ -6,11 +6,11 @@ import { codePrompt, presentDownload, PURSE_LABEL } from '../download-presenter'
 import { isPortalError, PortalError } from '../errors';
 import { megabytes, merchantSettlement, merchantSettlements, settlementRecords, uploadSettlement } from '../merchant-settlements';
 import { formatMinor } from '../money';
-import { ACTION_LABEL, applyOperatorAction, attentionCase, attentionItems, temporalWorkflowLink, type AuditEntry } from '../operator-actions';
-import type { AttentionItem, AttentionKind, SettlementView } from '../ports';
+import { ACTION_LABEL, applyOperatorAction, CARD_LOG_REASON, attentionCase, attentionItems, temporalWorkflowLink, type AuditEntry } from '../operator-actions';
+import type { AttentionItem, AttentionKind, CardLogEvidence, SettlementView } from '../ports';
 import { csrfTokenFor, requireRole, userOfRole } from '../session';
 import { afterSignIn, homeOf, signIn, signOut } from '../sign-in';
-import type { AttentionRow, AuditRow, FormError, LayoutModel, SettlementRow, ViewModels, ViewName } from '../views/render';
+import type { AttentionRow, AuditRow, CardLogTable, FormError, LayoutModel, SettlementRow, ViewModels, ViewName } from '../views/render';
 import { codeEntryLimit } from './api';
 
 /**
@@ -261,6 +261,7 @@ export function registerPageRoutes(app: FastifyInstance, ctx: PortalContext): vo
     evidence: item.evidence,
     actions: item.actions.map((a) => ({ value: a, label: ACTION_LABEL[a] })),
     temporalLink: temporalWorkflowLink(ctx, item.workflowId),
+    cardLog: item.cardLog ? cardLogTable(item.cardLog) : null,
   });
   const auditRow = (a: AuditEntry): AuditRow => ({ at: `${a.at.toISOString().slice(0, 19).replace('T', ' ')} UTC`, operator: a.email, action: a.action, evidence: a.evidence, outcome: a.outcome });
 
@@ -314,6 +315,21 @@ export function registerPageRoutes(app: FastifyInstance, ctx: PortalContext): vo
       }
     },
   );
+}
+
+/** A download's card log for the operator's page: one row per record, newest first, with its hex. */
+export function cardLogTable(log: CardLogEvidence): CardLogTable {
+  return {
+    readerId: log.readerId,
+    readAt: `${log.readAt.toISOString().slice(0, 19).replace('T', ' ')} UTC`,
+    atcCard: log.atcCard,
+    reason: CARD_LOG_REASON[log.reason],
+    records: log.records.map((r) =>
+      r.decoded
+        ? { atc: String(r.decoded.atc), kind: r.decoded.kind, purseLabel: PURSE_LABEL[r.decoded.purse], amount: formatMinor(r.decoded.amountMinor), balanceAfter: formatMinor(r.decoded.balanceAfterMinor), hex: r.hex }
+        : { atc: '?', kind: 'not a log record', purseLabel: '', amount: '', balanceAfter: '', hex: r.hex },
+    ),
+  };
 }
 
 function minuteUtc(at: Date): string {

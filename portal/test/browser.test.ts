@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startPortal, type RunningPortal } from '../index';
+import { rolledOutCardLog } from './support/card-log';
 import { pocket } from './support/fake-parts';
 import { PASSWORD, startHarness, type Harness } from './support/harness';
 
@@ -159,6 +160,8 @@ test('merchant and operator pages pass the accessibility scan and fit the phone'
     evidence: ['request code 00042 12345678 x'],
     actions: ['retry', 'resolve', 'void'],
   });
+  // Its card log as the workflow read it: the item page's widest table.
+  h.parts.cardLogs.set('download-stuck-1', rolledOutCardLog('reader-1'));
   const merchant = await phonePage();
   await signIn(merchant, 'shop@example.com');
   await merchant.waitForURL('**/merchant');
@@ -178,6 +181,12 @@ test('merchant and operator pages pass the accessibility scan and fit the phone'
   await operator.waitForURL('**/operator/items/download-stuck-1');
   await expectAccessible(operator, 'operator item');
   await fitsThePhone(operator);
+  // The card log reads by its caption and, when it scrolls on the phone, is reachable by keyboard.
+  await operator.getByRole('table', { name: 'Card log records, newest first (10)' }).waitFor();
+  await operator.getByRole('link', { name: /in the Temporal Web UI/ }).focus();
+  await operator.keyboard.press('Tab');
+  expect(await operator.evaluate<string | null>("document.activeElement.getAttribute('aria-labelledby')")).toBe('card-log-heading');
+  await operator.screenshot({ path: join(ARTIFACTS, '07a-operator-item-card-log.png'), fullPage: true });
   await operator.getByLabel('Retry now').check();
   await operator.getByRole('button', { name: 'Apply' }).click();
   await operator.getByText('Retry now: done: retry accepted for download-stuck-1.').waitFor();

@@ -1,3 +1,4 @@
+import { rolledOutCardLog } from './support/card-log';
 import { Agent, startHarness, type Harness } from './support/harness';
 
 let h: Harness;
@@ -74,6 +75,42 @@ describe('needs attention', () => {
     const api = (await ops.get('/api/v1/attention/download-ggg')).json();
     expect(api).toMatchObject({ workflowId: 'download-ggg', item: null, audit: [{ operator: 'ops@example.com', action: 'resolve', evidence: 'confirmation code 123456782', outcome: 'done: resolve accepted for download-ggg' }] });
     expect(new Date(api.audit[0].at).getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  test("a stuck download's card log shows on its page as a table, and in the API decoded with each record's hex, from one handler", async () => {
+    stuck('download-log');
+    const cardLog = rolledOutCardLog('reader-<i>7</i>');
+    h.parts.cardLogs.set('download-log', cardLog);
+    const page = (await ops.get('/operator/items/download-log')).body;
+    expect(page).toContain('<caption>Card log records, newest first (10)</caption>');
+    expect(page).toContain(`<tr><th scope="row">11</th><td>purchase</td><td>e-Cash</td><td class="num">1.00</td><td class="num">20.00</td><td><code>${cardLog.records[0].hex}</code></td></tr>`);
+    expect(page).toContain('Read on reader reader-&lt;i&gt;7&lt;/i&gt; at 2026-11-25 10:15:30 UTC');
+    const api = (await ops.get('/api/v1/attention/download-log')).json();
+    expect(api.item.cardLog).toEqual({
+      readerId: 'reader-<i>7</i>',
+      readAt: '2026-11-25T10:15:30.000Z',
+      atcCard: 11,
+      reason: 'rolled_out_of_log',
+      reasonText: "this load's record rolled out of the card's 10-record log",
+      records: cardLog.records.map((r, i) => ({ hex: r.hex, decoded: { atc: 11 - i, kind: 'purchase', purse: 'ecash', amount: '1.00', balanceAfter: `${20 + i}.00` } })),
+    });
+    // The list stays cheap: the card log comes with the item opened on its own.
+    const listed = (await ops.get('/api/v1/attention')).json().items.find((i: { workflowId: string }) => i.workflowId === 'download-log');
+    expect(listed.cardLog).toBeNull();
+  });
+
+  test('an item without a card log has none, on the page and in the API', async () => {
+    stuck('download-nolog');
+    expect((await ops.get('/operator/items/download-nolog')).body).not.toContain('Card log');
+    expect((await ops.get('/api/v1/attention/download-nolog')).json().item.cardLog).toBeNull();
+  });
+
+  test('the OpenAPI document describes the card log of an item', async () => {
+    const doc = (await ops.get('/api/v1/openapi.json')).json();
+    const item = doc.paths['/api/v1/attention/{id}'].get.responses['200'].content['application/json'].schema.properties.item;
+    const record = item.properties.cardLog.properties.records.items.properties;
+    expect(Object.keys(record)).toEqual(['hex', 'decoded']);
+    expect(Object.keys(record.decoded.properties)).toEqual(['atc', 'kind', 'purse', 'amount', 'balanceAfter']);
   });
 
   test('an id that nobody listed or acted on is not found', async () => {

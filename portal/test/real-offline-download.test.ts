@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser } from 'playwright-core';
 import { Worker } from '@temporalio/worker';
-import { EcomPocket, inMemoryChannel, parseSamId, parseTransferCardId, performOnlineLoad, PURSE, runMerchant, SimulatedCard } from '../../card-driver';
+import { decodeLogRecord, EcomPocket, inMemoryChannel, parseSamId, parseTransferCardId, performOnlineLoad, PURSE, runMerchant, SimulatedCard } from '../../card-driver';
 import { getAccountBalance } from '../../ledger/queries';
 import { bundleWorkflows, createServerWorker, migrateSettlement } from '../../workflows';
 import { readerTaskQueue, uploadSettlementFile } from '../../workflows/client';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   await migrateSettlement(wf.db.db);
   await migratePortal(wf.db.db);
   // Every running settlement counts as stuck here, so that one left without a worker shows at once.
-  const parts = new TemporalParts({ client: wf.client, db: wf.db.db, taskQueue: wf.taskQueue, uploadDir: join(tmpdir(), `purseflow-portal-${randomBytes(4).toString('hex')}`), settlementStuckAfterMs: 0 });
+  const parts = new TemporalParts({ client: wf.client, db: wf.db.db, taskQueue: wf.taskQueue, uploadDir: join(tmpdir(), `purseflow-portal-${randomBytes(4).toString('hex')}`), settlementStuckAfterMs: 0, decodeLogRecord });
   portal = await startPortal({ db: wf.db.db, workflows: parts, ledger: parts, sessionKey: randomBytes(32), logger: false, watchIntervalMs: 200 });
 });
 

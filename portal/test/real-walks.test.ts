@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { Acr30Reader, Acr30Simulator, EcomPocket, parseSamId, parseTransferCardId, PURSE, runMerchant, SimulatedCard } from '../../card-driver';
+import { Acr30Reader, Acr30Simulator, decodeLogRecord, EcomPocket, parseSamId, parseTransferCardId, PURSE, runMerchant, SimulatedCard } from '../../card-driver';
 import { migrateSettlement, ReaderAgent } from '../../workflows';
 import { getAccountBalance } from '../../ledger/queries';
 import { customerWithCard, startHarness as startWorkflowsHarness, uniqueId, type Harness as WorkflowsHarness } from '../../workflows/test/harness';
@@ -37,6 +37,7 @@ beforeAll(async () => {
     // instead of 3 days (and reminded after 2 s instead of a day). The flag time is also how long
     // the workflow waits for the request code, so it stays long enough for a loaded machine.
     downloadTiming: { remindAfterMs: 2_000, operatorAfterMs: 10_000 },
+    decodeLogRecord,
   });
   portal = await startPortal({ db: wf.db.db, workflows: parts, ledger: parts, sessionKey: randomBytes(32), logger: false, watchIntervalMs: 200 });
   browser = await chromium.launch({
@@ -231,6 +232,9 @@ test('an operator finds a download left without its confirmation code, resolves 
   await ops.getByText(`pending transfer ${reservationId} holds 40.00`).waitFor();
   await ops.getByText(`card ATC of this load: ${state.atc}`).waitFor();
   await ops.getByText('No one has acted on this yet.').waitFor();
+  // An offline download has no card log to show, and the page shows none of its codes.
+  expect(await ops.getByRole('heading', { name: 'Card log as read' }).count()).toBe(0);
+  expect(await ops.content()).not.toContain(state.authorizationCode!);
   await ops.screenshot({ path: join(ARTIFACTS, 'real-operator-item-evidence.png'), fullPage: true });
 
   // Resolves it with the confirmation code the customer reads off the Pocket.

@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../../test-support/postgr
 import { temporalAddress } from '../../test-support/temporal';
 import { estbFile } from './support/harness';
 import { migrateLedger } from '../../ledger';
+import { decodeLogRecord } from '../../card-driver';
 import { migrateRegistry, migrateSettlement } from '../../workflows';
 
 /**
@@ -27,7 +28,7 @@ beforeAll(async () => {
   await migratePortal(database.db);
   connection = await Connection.connect({ address: temporalAddress() });
   client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
-  parts = new TemporalParts({ client, db: database.db, taskQueue: `portal-test-${randomUUID()}`, uploadDir: join(tmpdir(), `purseflow-portal-uploads-${randomUUID()}`) });
+  parts = new TemporalParts({ client, db: database.db, taskQueue: `portal-test-${randomUUID()}`, uploadDir: join(tmpdir(), `purseflow-portal-uploads-${randomUUID()}`), decodeLogRecord });
 });
 afterAll(async () => {
   await connection?.close();
@@ -71,7 +72,7 @@ test('a customer the registry does not know has no cards, no accounts and no rea
 test("before the workflows' tables exist (no worker ran yet) the customer's data answers workflows_unavailable, not a crash", async () => {
   const bare = await createTestDatabase('portal_bare');
   try {
-    const early = new TemporalParts({ client, db: bare.db, uploadDir: join(tmpdir(), `purseflow-portal-uploads-${randomUUID()}`) });
+    const early = new TemporalParts({ client, db: bare.db, uploadDir: join(tmpdir(), `purseflow-portal-uploads-${randomUUID()}`), decodeLogRecord });
     await expect(early.cardsOf('cust-7')).rejects.toMatchObject({ code: 'workflows_unavailable', message: expect.stringContaining('start the server worker') });
     await expect(early.balancesOf('cust-7')).rejects.toMatchObject({ code: 'workflows_unavailable' });
     await expect(early.onlineReadersOf('cust-7')).rejects.toMatchObject({ code: 'workflows_unavailable' });

@@ -74,6 +74,26 @@ export interface AttentionRow {
   readonly evidence: readonly string[];
   readonly actions: readonly { readonly value: string; readonly label: string }[];
   readonly temporalLink: string;
+  /** A download's card log as its workflow read it; null when the workflow holds none. */
+  readonly cardLog: CardLogTable | null;
+}
+
+export interface CardLogTable {
+  readonly readerId: string;
+  readonly readAt: string;
+  readonly atcCard: number;
+  readonly reason: string;
+  readonly records: readonly CardLogRow[];
+}
+
+export interface CardLogRow {
+  /** '?' and empty cells when the bytes are not a log record; the hex is shown either way. */
+  readonly atc: string;
+  readonly kind: string;
+  readonly purseLabel: string;
+  readonly amount: string;
+  readonly balanceAfter: string;
+  readonly hex: string;
 }
 
 export interface AuditRow {

@@ -5,6 +5,7 @@ import {
   WorkflowRefusal,
   type AccountBalance,
   type AttentionItem,
+  type CardLogEvidence,
   type CardSummary,
   type DownloadView,
   type LedgerPort,
@@ -55,6 +56,8 @@ export class FakeParts implements WorkflowsPort, LedgerPort {
   readonly downloads = new Map<string, DownloadRecord>();
   readonly settlements = new Map<string, { view: SettlementView; records: SettlementRecordView[] }>();
   readonly attention: AttentionItem[] = [];
+  /** What attentionDetail adds for a download: the card log its workflow read, by workflow id. */
+  readonly cardLogs = new Map<string, CardLogEvidence>();
   readonly operatorCalls: { workflowId: string; action: OperatorAction; evidence: string; operator: string }[] = [];
   downloadReads = 0;
 
@@ -223,7 +226,8 @@ export class FakeParts implements WorkflowsPort, LedgerPort {
     return this.attention;
   }
   async attentionDetail(item: AttentionItem): Promise<AttentionItem> {
-    return { ...item, evidence: [...item.evidence, 'detail from the workflow'] };
+    const cardLog = this.cardLogs.get(item.workflowId);
+    return { ...item, evidence: [...item.evidence, 'detail from the workflow'], ...(cardLog ? { cardLog } : {}) };
   }
   async operatorAction(workflowId: string, action: OperatorAction, evidence: string, operator: string): Promise<string> {
     if (action === 'void' && !/^\d{14}$/.test(evidence)) {
