@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { startPrivatePcscd, type PrivatePcscd } from '../../test-support/private-pcscd';
 
 // Ports of this test's own, away from the shared vpcd slots (35963/35964).
-const VPCD_PORT = 35980;
+// Below the kernel's ephemeral range (32768+) and the production tests' port runs (20000+): no client connection can hold it.
+const VPCD_PORT = 19980;
 
 // Loads TypeScript in the child with the same compiler Jest uses.
 const SWC_HOOK = `

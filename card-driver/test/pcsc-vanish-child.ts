@@ -10,7 +10,7 @@ const say = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}
 async function main(): Promise<void> {
   const port = Number(process.env.VANISH_VPCD_PORT);
   const service = PcscService.open({ commandTimeoutMs: 5000 });
-  const reader = await service.reader('Virtual PCD 00 00', 5000);
+  const reader = await service.reader('Virtual PCD 00 00', 20_000);
   const vanished = new Promise<ReaderError>((resolve) => reader.once('reader-vanished', resolve));
   const connector = new VpcdCardConnector({ card: new EchoCard(), port, responseDelayMs: 3000 });
   const inserted = new Promise<void>((resolve) => reader.once('card-inserted', () => resolve()));

@@ -18,7 +18,8 @@ import { cliEnvironment, startCliProcess, stopAllCliProcesses, type CliProcess }
 jest.setTimeout(60_000);
 
 /** vpcd slot 0 of this file's own pcscd (slot 1 would be +1); the shared pcscd uses 35963/35964. */
-const VPCD_PORT = 37462;
+// Below the kernel's ephemeral range (32768+) and the production tests' port runs (20000+): no client connection can hold it.
+const VPCD_PORT = 19462;
 const READER_NAME = 'Virtual PCD 00 00';
 // A dead agent is noticed after cardHeartbeatMs without a heartbeat (15 s by default).
 const TIMING: Partial<DownloadTiming> = { readerPickupMs: 10_000, cardStepMs: 5000, cardHeartbeatMs: 8000, recoveryRetryMs: 1000, operatorAfterMs: 120_000 };
