@@ -45,12 +45,14 @@ export interface PortalOptions {
 }
 
 /** Where views/ and static/ are: beside this file under ts, or in the source tree when run from dist/. */
+/** A file each asset directory must hold: `dist/portal/views/` exists too (render.ts compiles there) but holds no template. */
+const ASSET_MARKER = { views: 'layout.eta', static: 'portal.css' } as const;
+
 function assetDirectory(name: 'views' | 'static'): string {
-  const beside = join(__dirname, name);
-  if (existsSync(beside)) return beside;
-  const source = join(__dirname, '..', '..', 'portal', name);
-  if (existsSync(source)) return source;
-  throw new Error(`portal invariant broken: cannot find the portal's ${name}/ directory beside ${__dirname}`);
+  const candidates = [join(__dirname, name), join(__dirname, '..', '..', 'portal', name)];
+  const found = candidates.find((dir) => existsSync(join(dir, ASSET_MARKER[name])));
+  if (found) return found;
+  throw new Error(`portal invariant broken: no ${name}/ directory holding ${ASSET_MARKER[name]} in ${candidates.join(' or ')}`);
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
