@@ -14,17 +14,17 @@
 //
 // Prints `bench <name> <value> <unit>` lines on stdout; progress on stderr. The settlement figure
 // (flows.settle.records_per_s) is printed by bench/settlement.ts.
-import { EventEmitter } from 'node:events';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import { csnWithCheckDigit, inMemoryChannel, SimulatedCard, testKeyStore, type Csn } from '../card-driver';
+import { csnWithCheckDigit, SimulatedCard, testKeyStore, type Csn } from '../card-driver';
 import { createLedger, migrateLedger } from '../ledger';
-import { bundleWorkflows, createServerWorker, migrateRegistry, ReaderAgent, Registry, type SlotReader } from '../workflows';
+import { bundleWorkflows, createServerWorker, migrateRegistry, ReaderAgent, Registry } from '../workflows';
 import { DownloadClient } from '../workflows/client';
 import { createTestDatabase } from '../test-support/postgres';
 import { quietTemporalRuntime, temporalAddress } from '../test-support/temporal';
 import { bareActivities } from './bare-activities';
 import { loadServicesEnv } from './services-env';
+import { MemoryReader } from './memory-reader';
 
 const quick = process.argv.includes('--quick');
 const readersFlag = process.argv.indexOf('--readers');
@@ -33,20 +33,6 @@ const DOWNLOADS_PER_READER = quick ? 5 : 20;
 if (!Number.isInteger(READERS) || READERS < 1 || READERS > 256) throw new Error('--readers takes a whole number 1..256');
 const AMOUNT = '1.00';
 
-/** A reader with a card that never leaves it: the card-driver simulator behind an in-memory channel. */
-class MemoryReader extends EventEmitter implements SlotReader {
-  readonly cardPresent = true;
-  constructor(
-    readonly name: string,
-    private readonly card: SimulatedCard,
-  ) {
-    super();
-  }
-  async connect(): Promise<ReturnType<typeof inMemoryChannel> & { open: boolean; disconnect(): Promise<void> }> {
-    return { ...inMemoryChannel(this.card), open: true, disconnect: async () => undefined };
-  }
-  async close(): Promise<void> {}
-}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

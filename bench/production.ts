@@ -19,21 +19,20 @@
 // shards (default 4; fixed once Temporal's database exists, hence the fresh data folder). Prints
 // `bench <name> <value> <unit>` lines on stdout; progress on stderr.
 import { ChildProcess, spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import knex from 'knex';
-import { csnWithCheckDigit, inMemoryChannel, SimulatedCard, testKeyStore, type Csn } from '../card-driver';
-import { productionDown, productionEnvironment, productionStatus, productionUp, readProductionConfig, PORT_BLOCK_SIZE, type ProductionConfig } from '../cli/services';
+import { csnWithCheckDigit, SimulatedCard, testKeyStore, type Csn } from '../card-driver';
+import { freePortRun, productionDown, productionEnvironment, productionStatus, productionUp, readProductionConfig, PORT_BLOCK_SIZE, type ProductionConfig } from '../cli/services';
 import { createLedger, migrateLedger } from '../ledger';
-import { migrateRegistry, ReaderAgent, Registry, type SlotReader } from '../workflows';
+import { migrateRegistry, ReaderAgent, Registry } from '../workflows';
 import { DownloadClient } from '../workflows/client';
 import { bareActivities } from './bare-activities';
 import { bareWorkflow } from './bare-workflow';
+import { MemoryReader } from './memory-reader';
 
 function flag(name: string, fallback: number, max: number): number {
   const at = process.argv.indexOf(name);
@@ -63,20 +62,6 @@ const progress = (line: string): void => {
   process.stderr.write(`bench: ${line}\n`);
 };
 
-/** A reader with a card that never leaves it: the card-driver simulator behind an in-memory channel. */
-class MemoryReader extends EventEmitter implements SlotReader {
-  readonly cardPresent = true;
-  constructor(
-    readonly name: string,
-    private readonly card: SimulatedCard,
-  ) {
-    super();
-  }
-  async connect(): Promise<ReturnType<typeof inMemoryChannel> & { open: boolean; disconnect(): Promise<void> }> {
-    return { ...inMemoryChannel(this.card), open: true, disconnect: async () => undefined };
-  }
-  async close(): Promise<void> {}
-}
 
 function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
@@ -84,23 +69,7 @@ function percentile(values: readonly number[], p: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
 }
 
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
 
-/** PostgreSQL and the cluster's block in one run of free ports, below 32768 and the kernel's ephemeral range. */
-async function freePortRun(length: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * (32767 - 20000 - length));
-    const ports = Array.from({ length }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
-  }
-  throw new Error('no run of free ports between 20000 and 32767 found; free some and run the bench again');
-}
 
 function isolatedConfig(dataDir: string, base: number): ProductionConfig {
   return readProductionConfig({
@@ -274,17 +243,6 @@ async function main(): Promise<void> {
       }
     };
 
-    // A fresh cluster's frontend learns the namespace's search attributes from its namespace cache,
-    // refreshed every few seconds: until then a start that sets them is refused. Wait for that here.
-    for (let waited = 0; ; waited += 1000) {
-      try {
-        await download(0);
-        break;
-      } catch (err) {
-        if (waited >= 60_000 || !/no mapping defined for search attribute/.test(causeChain(err))) throw err;
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
     progress(`warming up connected downloads for ${WARM_UP_MS / 1000} s (the server worker starts meanwhile)`);
     await keepInFlight(READERS, WARM_UP_MS, download);
     progress(`measuring connected downloads for ${MEASURE_MS / 1000} s`);

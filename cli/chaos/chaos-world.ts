@@ -15,6 +15,7 @@ import { Acr30Simulator, csnWithCheckDigit, EcomPocket, keyStoreFromEnvironment,
 import { migrateRegistry, migrateSettlement, Registry, SERVER_TASK_QUEUE } from '../../workflows';
 import { DownloadClient } from '../../workflows/client';
 import {
+  freePortRun,
   PORT_BLOCK_SIZE,
   productionDown,
   productionEnvironment,
@@ -99,26 +100,7 @@ export async function closeOpenChaosWorlds(): Promise<void> {
   await Promise.all([...openWorlds].map((close) => close()));
 }
 
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
 
-/**
- * A run of free ports away from the shared services, below 32768 (Temporal keeps membership ports in
- * a PostgreSQL smallint) and below the kernel's ephemeral range.
- */
-async function freePortRun(length: number): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * (32767 - 20000 - length));
-    const ports = Array.from({ length }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
-  }
-  throw new ChaosSetupError('no run of free ports found between 20000 and 32767; stop what holds them and run again.');
-}
 
 function cliEntry(): string {
   const entry = path.join(REPOSITORY_ROOT, 'dist', 'cli', 'main.js');

@@ -49,6 +49,20 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
+/**
+ * The first of `length` consecutive free ports for an isolated production profile (its PostgreSQL,
+ * Temporal's port block, the Web UI): between 20000 and 32767, since Temporal keeps membership ports in
+ * a PostgreSQL smallint, and below the kernel's ephemeral range, where a client connection could take one.
+ */
+export async function freePortRun(length: number, attempts = 100): Promise<number> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * (32767 - 20000 - length));
+    const ports = Array.from({ length }, (_, i) => base + i);
+    if ((await Promise.all(ports.map((port) => isPortFree(port)))).every(Boolean)) return base;
+  }
+  throw new ServiceError('port_taken', 'ports', `no run of ${length} free ports found between 20000 and 32767; stop what holds them and run again.`);
+}
+
 export async function assertPortFree(service: string, port: number, variable: string): Promise<void> {
   if (!(await isPortFree(port))) {
     throw new ServiceError(

@@ -9,6 +9,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
 import { temporal } from '@temporalio/proto';
 import {
+  freePortRun,
   APP_METRICS_PORTS,
   appPids,
   productionApp,
@@ -43,26 +44,7 @@ function processesOf(dataDir: string): Map<number, string> {
   return found;
 }
 
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
 
-/**
- * PostgreSQL, the cluster's block of ports and the Web UI in one run of free ports, away from the shared
- * services and below 32768 (Temporal stores membership ports as a smallint) and the kernel's ephemeral range.
- */
-async function freePortRun(length: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * (32767 - 20000 - length));
-    const ports = Array.from({ length }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
-  }
-  throw new Error('no run of free ports found');
-}
 
 /** The variables of an isolated production profile: what a person would export before `purseflow … --profile production`. */
 function isolatedEnvironment(dataDir: string, base: number): NodeJS.ProcessEnv {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { buildTemporalCli, readServicesConfig, ServiceError, servicesDown, servicesUp, servicesStatus } from '../services';
+import { buildTemporalCli, freePortRun, readServicesConfig, ServiceError, servicesDown, servicesUp, servicesStatus } from '../services';
 
 function listenOnAnyPort(): Promise<net.Server> {
   return new Promise((resolve) => {
@@ -10,22 +10,6 @@ function listenOnAnyPort(): Promise<net.Server> {
   });
 }
 
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-/** Two adjacent free ports, checked both: other suites open connections (and their local ports) meanwhile. */
-async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    if ((await isFree(port)) && (await isFree(port + 1))) return port;
-  }
-  throw new Error('no two adjacent free ports found');
-}
 
 async function expectServiceError(promise: Promise<unknown>): Promise<ServiceError> {
   try {
@@ -84,7 +68,7 @@ describe('services: faults are named with what to do', () => {
     fs.mkdirSync(path.join(dataDir, 'fake-bin'));
     const fake = path.join(dataDir, 'fake-bin', 'temporal');
     fs.writeFileSync(fake, '#!/bin/sh\n# start-dev\nexec sleep 30\n', { mode: 0o755 });
-    const port = await freePortPair();
+    const port = await freePortRun(2);
     const config = readServicesConfig({
       ...process.env,
       TEMPORAL_ADDRESS: '',

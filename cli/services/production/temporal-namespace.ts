@@ -64,8 +64,10 @@ export async function ensureNamespace(config: ProductionConfig, logHint: string)
       await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
       return missing.length;
     });
-    // A query that resolves the namespace through the frontend's cache: it fails until the cache has it.
-    await untilDeadline(deadline, `serving namespace ${namespace}`, logHint, () => service.countWorkflowExecutions({ namespace }));
+    // A query naming every search attribute, resolved through the frontend's namespace cache: it fails
+    // until the cache has the namespace and the attributes' mapping, as a workflow start setting them would.
+    const everyAttribute = SEARCH_ATTRIBUTES.map(([name, type]) => (type === 'Int' ? `${name} = 0` : `${name} = ''`)).join(' AND ');
+    await untilDeadline(deadline, `serving namespace ${namespace} with its search attributes`, logHint, () => service.countWorkflowExecutions({ namespace, query: everyAttribute }));
     const detail = `${namespace}${created ? ' (registered)' : ''}, ${SEARCH_ATTRIBUTES.length} search attributes${added > 0 ? ` (${added} added)` : ''}`;
     return { name: NAME, state: created || added > 0 ? 'started' : 'running', detail };
   } finally {
