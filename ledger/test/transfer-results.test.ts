@@ -2,7 +2,8 @@
  * Every result code of createTransfers, each produced by the smallest request that earns it,
  * against the real PostgreSQL.
  */
-import { CREATE_TRANSFER_RESULTS, LedgerError, MAX_AMOUNT, type CreateTransferResult, type TransferInput } from '../index';
+import knexFactory from 'knex';
+import { CREATE_TRANSFER_RESULTS, createLedger, LedgerError, MAX_AMOUNT, type CreateTransferResult, type TransferInput } from '../index';
 import { EUR_FOOD, newId, openLedgerFixture, type LedgerFixture } from './fixture';
 
 let f: LedgerFixture;
@@ -172,6 +173,20 @@ describe('how a request reaches PostgreSQL', () => {
     expect(await one({ id, debitAccountId: debit, creditAccountId: credit, amount: 1n, code: 7, userData })).toBe('ok');
     expect((await f.ledger.lookupTransfers([id]))[0].userData).toBe(userData);
     expect(await one({ id, debitAccountId: debit, creditAccountId: credit, amount: 1n, code: 7, userData })).toBe('exists');
+  });
+
+  test('the generic plans a folded transaction forces end with it: the pooled connection keeps its settings', async () => {
+    const single = knexFactory({ client: 'pg', connection: f.database.url, pool: { min: 1, max: 1 } });
+    try {
+      const ledger = createLedger(single, { batching: false });
+      const { debit, credit } = await pair();
+      expect((await ledger.createTransfers([{ id: newId(), debitAccountId: debit, creditAccountId: credit, amount: 1n, code: 7 }]))[0].result).toBe('ok');
+      const shown = await single.raw<{ rows: { plan_cache_mode: string }[] }>('SHOW plan_cache_mode');
+      expect(shown.rows[0].plan_cache_mode).toBe('auto');
+      await ledger.close();
+    } finally {
+      await single.destroy();
+    }
   });
 
   test('a request too big to fold into one statement (prepared statements) gives the same results', async () => {
