@@ -99,7 +99,7 @@ export function createCardActivities(slot: CardSlot) {
         assertCard(info.csn, csnOf(input.csn));
         try {
           const answer = await session.initializeLoad({ mode: 'online', purse, amount, rh });
-          slot.loadInitialized({ csn: info.csn, purse, amount });
+          slot.loadInitialized({ csn: info.csn, purse, amount, rhHex: hex(rh) });
           beat();
           return { atc: answer.atc, balanceBeforeMinor: answer.balance.toString(), rcHex: hex(answer.rc), mac1Hex: hex(answer.mac1) };
         } catch (err) {
@@ -118,12 +118,13 @@ export function createCardActivities(slot: CardSlot) {
      * CREDIT LOAD in the session INITIALIZE LOAD opened. Never retried: whatever goes wrong after
      * the command may have left, the workflow proves the outcome from the card's log instead.
      */
-    async creditLoad(input: { csn: string; purse: PurseName; amountMinor: string; mac2Hex: string }): Promise<CreditLoadOutcome> {
+    async creditLoad(input: { csn: string; purse: PurseName; amountMinor: string; rhHex: string; mac2Hex: string }): Promise<CreditLoadOutcome> {
       const purse = purseIdOf(input.purse);
       const amount = minorOf(input.amountMinor);
+      const rhHex = hex(bytesOf(input.rhHex, 8, 'RH'));
       const auth = bytesOf(input.mac2Hex, 4, 'MAC2');
       return slot.exclusive(async () => {
-        const open = slot.claimPendingLoad({ csn: input.csn, purse, amount });
+        const open = slot.claimPendingLoad({ csn: input.csn, purse, amount, rhHex });
         if (!open) {
           throw failure('credit_not_sent', `Card ${input.csn} no longer holds the load INITIALIZE LOAD left pending in reader ${slot.readerId} (taken out, powered up anew or selected again since); CREDIT LOAD was not sent.`, true);
         }

@@ -19,11 +19,16 @@ export interface SelectedCard {
   readonly info: CardInfo;
 }
 
-/** The load INITIALIZE LOAD left pending on the card in this power-up and selection. */
+/**
+ * The load INITIALIZE LOAD left pending on the card in this power-up and selection. The host's
+ * random RH tells two loads of the same card, purse and amount apart (both get the same ATC:
+ * the card takes ATC_card + 1 at every INITIALIZE until a credit moves it).
+ */
 export interface PendingLoad {
   readonly csn: string;
   readonly purse: PurseId;
   readonly amount: bigint;
+  readonly rhHex: string;
 }
 
 export class CardSlot {
@@ -86,15 +91,22 @@ export class CardSlot {
   /**
    * The session INITIALIZE LOAD ran in, if the card holds that very load pending: it has not left
    * the reader, been powered up anew or SELECTed again since (by another activity, or the agent
-   * reading a newly inserted card). Otherwise CREDIT LOAD must not be sent at all. Claiming forgets
+   * reading a newly inserted card), nor INITIALIZEd another load since (another download of the
+   * same card, purse and amount: its RH differs). Otherwise CREDIT LOAD must not be sent at all,
+   * since its MAC2 would answer another load's challenge. Claiming forgets
    * the load: CREDIT LOAD goes out at most once per INITIALIZE LOAD.
    */
   claimPendingLoad(load: PendingLoad): SelectedCard | undefined {
     const pending = this.#pendingLoad;
+    if (!this.#connection?.open || !this.#selected || !pending) {
+      this.#pendingLoad = undefined;
+      return undefined;
+    }
+    const same = pending.csn === load.csn && pending.purse === load.purse && pending.amount === load.amount && pending.rhHex === load.rhHex && this.#selected.info.csn === load.csn;
+    // Another download's pending load stays claimable by that download.
+    if (!same) return undefined;
     this.#pendingLoad = undefined;
-    if (!this.#connection?.open || !this.#selected || !pending) return undefined;
-    const same = pending.csn === load.csn && pending.purse === load.purse && pending.amount === load.amount && this.#selected.info.csn === load.csn;
-    return same ? this.#selected : undefined;
+    return this.#selected;
   }
 
   async close(): Promise<void> {

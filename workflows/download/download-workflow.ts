@@ -587,7 +587,7 @@ export async function DownloadWorkflow(input: DownloadInput): Promise<DownloadRe
       setPhase('crediting', `CREDIT LOAD on reader ${input.readerId}`);
       let answer;
       try {
-        answer = await reader.creditLoad({ csn: input.csn, purse: input.purse, amountMinor: input.amountMinor, mac2Hex });
+        answer = await reader.creditLoad({ csn: input.csn, purse: input.purse, amountMinor: input.amountMinor, rhHex: check.rhHex, mac2Hex });
       } catch (err) {
         if (neverPickedUp(err)) {
           return settle({ outcome: 'not_credited', proof: `CREDIT LOAD never reached reader ${input.readerId} (the task was not picked up)` });

@@ -136,6 +136,23 @@ test('the same request id started twice is one download', async () => {
   expect(await customerBalance(h, customerId, 'ecash')).toEqual({ posted: 6000n, pending: 0n, available: 6000n });
 });
 
+test("two downloads of one card, purse and amount at once never answer each other's challenge", async () => {
+  // Both INITIALIZE LOADs get the same ATC; only the host's RH tells them apart. A CREDIT LOAD
+  // sent against the other download's pending load would carry a MAC2 the card refuses, and
+  // neither would be loaded.
+  const { customerId, csn } = await customerWithCard(h, { cash: '100.00' });
+  await withCard(csn, async (card) => {
+    const requests = await Promise.all([download(csn, 'ecash', '10.00'), download(csn, 'ecash', '10.00')]);
+    const results = await Promise.all(requests.map((id) => h.downloads.result(id)));
+    const posted = results.filter((r) => r.outcome === 'posted');
+    expect(posted.length).toBeGreaterThanOrEqual(1);
+    for (const voided of results.filter((r) => r.outcome === 'voided')) expect(voided.proof).toMatch(/CREDIT LOAD was not sent/);
+    expect(card.card.balance(1)).toBe(1000n * BigInt(posted.length));
+    expect(await customerBalance(h, customerId, 'ecash')).toEqual({ posted: 10000n - 1000n * BigInt(posted.length), pending: 0n, available: 10000n - 1000n * BigInt(posted.length) });
+  });
+  await expectLedgerConsistent(h);
+});
+
 test('a card torn away after the credit ran is recovered from its log and posted', async () => {
   const { customerId, csn } = await customerWithCard(h, { cash: '100.00' });
   const card = CardInReader.issue(h.keys, csn, rig.reader);
