@@ -85,6 +85,10 @@ export async function createServerWorker(options: ServerWorkerOptions): Promise<
     taskQueue: options.taskQueue ?? SERVER_TASK_QUEUE,
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows({ traced: options.tracing !== undefined })),
     activities,
+    // A killed worker's cached workflows get their next task on its sticky queue, and it waits
+    // there this long before any other worker may take it (the SDK's default is 10 s). 3 s
+    // keeps a worker kill's stall short; a live but slow worker costs at most one replay.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
     ...(activityInterceptors.length > 0 ? { interceptors: { activity: activityInterceptors } } : {}),
     ...(options.tracing ? { sinks: options.tracing.sinks } : {}),
     // The bridge refuses an explicit undefined identity; leave the SDK's default then.
