@@ -29,6 +29,8 @@ export {
   productionAppDown,
   productionAppStatus,
   PRODUCTION_SERVER_WORKERS,
+  frontendAddress,
+  webUiUrl,
   APP_METRICS_PORTS,
   temporalBinariesCached,
   resolveTemporalBinaries,
