@@ -5,6 +5,7 @@
 import { Connection } from '@temporalio/client';
 import knex from 'knex';
 import { checkLedgerInvariants } from '../../ledger';
+import { canConnect } from '../services';
 import type { ServiceStatus } from '../services';
 
 export const STATUS_PARTS = ['services', 'postgresql', 'temporal', 'temporal-ui', 'worker', 'reader-agent', 'portal', 'ledger'] as const;
@@ -78,6 +79,11 @@ export async function postgresPart(url: string, timeoutMs = PROBE_TIMEOUT_MS): P
  * server), else about one of Temporal's services (history answers only under its own name).
  */
 export async function temporalPart(address: string, healthService = '', name = 'temporal', timeoutMs = PROBE_TIMEOUT_MS): Promise<PartHealth> {
+  // gRPC would retry a refused connection until the time-out: a port where nothing listens is down at once.
+  const [, host, port] = /^(.+):(\d+)$/.exec(address) ?? [];
+  if (host !== undefined && !(await canConnect(Number(port), host.replace(/^\[(.*)\]$/, '$1'), timeoutMs))) {
+    return { part: 'temporal', name, health: 'down', detail: `unreachable at ${address}: nothing accepts connections there` };
+  }
   let connection: Connection | undefined;
   try {
     // Connection.connect also calls GetSystemInfo: history and matching answer UNIMPLEMENTED, which it ignores.
