@@ -32,7 +32,7 @@ function partsArg(value: string): StatusPart[] {
 
 function secondsArg(value: string): number {
   const seconds = Number(value);
-  if (!(seconds > 0 && seconds <= 600)) throw new InvalidArgumentError(`${value} is not a number of seconds from 0 to 600`);
+  if (!(seconds > 0 && seconds <= 600)) throw new InvalidArgumentError(`${value} is not a number of seconds above 0 and at most 600`);
   return seconds;
 }
 
