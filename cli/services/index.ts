@@ -12,7 +12,7 @@ import { startTemporal, stopTemporal, temporalAddress, temporalStatus, temporalU
 export { readServicesConfig, SEARCH_ATTRIBUTES, REPOSITORY_ROOT } from './config';
 export type { ServicesConfig } from './config';
 export { ServiceError } from './service-error';
-export { freePortRun, isPortFree } from './process-control';
+export { canConnect, freePortRun, isPortFree } from './process-control';
 export type { ServiceStatus } from './service-status';
 export type { AppLayout } from './app';
 export { buildTemporalCli, resolveTemporalCli } from './temporal-cli';
@@ -29,6 +29,8 @@ export {
   productionAppDown,
   productionAppStatus,
   PRODUCTION_SERVER_WORKERS,
+  frontendAddress,
+  webUiUrl,
   APP_METRICS_PORTS,
   temporalBinariesCached,
   resolveTemporalBinaries,

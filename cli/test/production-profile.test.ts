@@ -25,6 +25,9 @@ import {
   ServiceError,
   temporalBinariesCached,
   PORT_BLOCK_SIZE,
+  restartTemporalServices,
+  TEMPORAL_SERVICES,
+  temporalServicePid,
 } from '../services';
 import { ensureTemporalSchemas, temporalDatabaseServer, temporalSchemaDirs } from '../services/production';
 import { SERVER_TASK_QUEUE } from '../../workflows';
@@ -204,6 +207,44 @@ describe('purseflow services up --profile production', () => {
     const status = spawnSync(process.execPath, [cliEntry, 'app', 'status', '--profile', 'production'], { encoding: 'utf8', env });
     expect(status.status).toBe(0);
   }, 60_000);
+
+  /** `purseflow status --profile production` as a person runs it, with the profile's variables; generous probe time-outs for a loaded machine. */
+  const status = (...args: string[]) => spawnSync(process.execPath, [cliEntry, 'status', '--profile', 'production', '--timeout', '20', ...args], { encoding: 'utf8', env });
+  const reportLine = (stdout: string, name: string): string | undefined => stdout.split('\n').find((l) => l.startsWith(`up    ${name} `) || l.startsWith(`DOWN  ${name} `) || l.startsWith(`-     ${name} `));
+
+  it('`status --profile production` reports every part of the profile up: PostgreSQL, each Temporal process, the Web UI, both workers, the reader agent, the portal, the ledger', () => {
+    const report = status();
+    expect({ status: report.status, output: report.status === 0 ? '' : `${report.stdout}${report.stderr}` }).toEqual({ status: 0, output: '' });
+    const processes = ['postgresql', ...TEMPORAL_SERVICES.map((s) => `temporal-${s}`), 'temporal-ui', ...[...appPids(productionApp(config)).keys()].map((name) => `app ${name}`)];
+    const answering = [...TEMPORAL_SERVICES.map((s) => `temporal ${s}`), 'temporal web ui', 'worker-1', 'worker-2', 'reader-agent-acr30', 'portal', 'ledger invariants'];
+    for (const name of [...processes, ...answering]) expect([name, reportLine(report.stdout, name)?.slice(0, 4)]).toEqual([name, 'up  ']);
+    // Each server process answers gRPC health under its own service name, and its metrics port is its own.
+    const { ports } = config.temporal;
+    expect(reportLine(report.stdout, 'temporal history')).toContain(`reachable at 127.0.0.1:${ports.history.grpc} (serving)`);
+    expect(reportLine(report.stdout, 'temporal worker')).toContain(`http://127.0.0.1:${ports.worker.metrics}/metrics ok`);
+    expect(reportLine(report.stdout, 'worker-2')).toContain(`http://127.0.0.1:${config.app.metricsPort + 1}/metrics ok`);
+    expect(reportLine(report.stdout, 'portal')).toContain(`http://127.0.0.1:${config.app.portalPort}/readyz ok`);
+    expect(report.stdout).toContain('all parts up');
+  }, 60_000);
+
+  it('`status --profile production` names a killed Temporal matching process DOWN, exits 1 and says how to bring it back; restarted, it is up again', async () => {
+    const pid = temporalServicePid(config, 'matching');
+    expect(pid).toBeDefined();
+    process.kill(pid as number, 'SIGKILL');
+    await eventually(async () => isRunning(pid as number), (alive) => !alive);
+    const report = status('--parts', 'services,temporal');
+    expect(report.status).toBe(1);
+    expect(reportLine(report.stdout, 'temporal-matching')).toMatch(/^DOWN +temporal-matching +stopped/);
+    expect(reportLine(report.stdout, 'temporal matching')).toMatch(/^DOWN +temporal matching +no temporal matching process.*unreachable at 127\.0\.0\.1:/);
+    expect(reportLine(report.stdout, 'temporal frontend')).toMatch(/^up /);
+    // --parts keeps the report to the parts asked for.
+    expect(reportLine(report.stdout, 'worker-1')).toBeUndefined();
+    expect(report.stderr).toContain('[parts_down] 2 part(s) down: temporal-matching, temporal matching.');
+    expect(report.stderr).toContain('purseflow services up --profile production');
+    await restartTemporalServices(config, resolveTemporalBinaries(config).server);
+    const back = await eventually(async () => status('--parts', 'services,temporal'), (r) => r.status === 0);
+    expect({ status: back.status, output: back.status === 0 ? '' : back.stdout }).toEqual({ status: 0, output: '' });
+  }, 180_000);
 
   it('`up` refuses a port already taken by another program and names the variable to change', async () => {
     await productionDown(config, ['temporal-ui']);

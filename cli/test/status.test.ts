@@ -104,6 +104,16 @@ test('an unreachable Temporal is reported down', async () => {
   expect(error).toBeInstanceOf(StatusCommandError);
 });
 
+test("the dev server's Web UI is up when it answers with our search attributes, down when nothing answers at TEMPORAL_UI_URL", async () => {
+  expect(await status('--parts', 'temporal-ui')).toBeUndefined();
+  expect(line('temporal web ui')).toMatch(/^up {4}temporal web ui +http:.*\/api\/v1\/namespaces\/default\/search-attributes ok/);
+  process.env.TEMPORAL_UI_URL = `http://127.0.0.1:${closedPort}`;
+  output.length = 0;
+  const error = await status('--parts', 'temporal-ui');
+  expect(line('temporal web ui')).toMatch(/^DOWN {2}temporal web ui +.*unreachable/);
+  expect((error as StatusCommandError).message).toContain('purseflow services up');
+});
+
 test('a portal that does not answer /readyz is down', async () => {
   const error = await status('--parts', 'portal', '--portal', `http://127.0.0.1:${closedPort}/readyz`);
   expect(line('portal')).toMatch(/^DOWN {2}portal /);
@@ -113,7 +123,7 @@ test('a portal that does not answer /readyz is down', async () => {
 test('the full report has a line for every part and fails exactly when one of them is down', async () => {
   const error = await status('--worker-metrics', `http://127.0.0.1:${metrics.port}/metrics`, '--reader-agent-metrics', `http://127.0.0.1:${closedPort}/metrics`, '--portal', `http://127.0.0.1:${closedPort}/readyz`);
   const lines = output.join('').split('\n').filter((l) => /^(up {2}|DOWN|- {3})/.test(l));
-  for (const name of ['postgresql', 'temporal', 'worker', 'reader-agent', 'portal', 'ledger invariants', 'app worker', 'app portal']) expect(line(name)).toBeDefined();
+  for (const name of ['postgresql', 'temporal', 'temporal web ui', 'worker', 'reader-agent', 'portal', 'ledger invariants', 'app worker', 'app portal']) expect(line(name)).toBeDefined();
   expect(lines.length).toBeGreaterThanOrEqual(STATUS_PARTS.length);
   expect(lines.some((l) => l.startsWith('DOWN'))).toBe(true);
   expect((error as StatusCommandError).code).toBe('parts_down');
