@@ -158,6 +158,7 @@ export {
   type VpcdRemovalReason,
 } from './vpcd/vpcd-card-connector';
 export { Acr30Reader, Acr30CardConnection, type Acr30ReaderOptions, type Acr30Timeouts } from './acr30/acr30-reader';
+export type { LineWarning } from './acr30/acr30-link';
 export { Acr30Simulator, type Acr30SimulatorOptions, type Acr30Fault } from './acr30/acr30-simulator';
 export { isAcrBaud, type AcrBaud, type AcrStat } from './acr30/acr30-commands';
 export { wireTimeMs, BITS_PER_BYTE } from './acr30/wire-pacer';

@@ -164,3 +164,46 @@ export function unwrapFromExchange(data: Buffer): ApduUnwrapping {
   if (le > 0) parts.push(Buffer.from([le]));
   return { ok: true, apdu: Buffer.concat(parts), lc, le };
 }
+
+export type ReplyFit = { fits: true } | { fits: false; why: string };
+
+const NO_DATA_REPLIES: ReadonlySet<number> = new Set([
+  INS.SELECT_CARD_TYPE,
+  INS.SET_PROTOCOL,
+  INS.SET_NOTIFICATION,
+  INS.SET_OPTION,
+  INS.POWER_OFF,
+]);
+
+/** ISO/IEC 7816-3 TS: direct (3B) or inverse (3F) convention; every ATR starts with one of them. */
+const ATR_TS: ReadonlySet<number> = new Set([0x3b, 0x3f]);
+
+/**
+ * Whether `reply` can be the reader's answer to the command `ins` with `data` (§1.4, §1.7, §1.8). A
+ * reply that cannot is someone else's (a late answer to a command given up on) and must never be
+ * handed to this one. Reader errors (any SW1 but 90h) carry no data; a success carries the data the
+ * instruction defines; an instruction the table does not know accepts anything.
+ */
+export function replyFits(ins: number, data: Buffer, reply: { sw1: number; sw2: number; data: Buffer }): ReplyFit {
+  const n = reply.data.length;
+  if (reply.sw1 === UNSOLICITED_SW1) return { fits: false, why: 'an unsolicited message is no reply' };
+  if (!isReaderSuccess(reply.sw1)) {
+    return n === 0 ? { fits: true } : { fits: false, why: `a reader error with ${n} data bytes` };
+  }
+  if (ins === INS.GET_ACR_STAT) {
+    return parseAcrStat(reply.data) ? { fits: true } : { fits: false, why: `${n} data bytes, not a 16-byte reader status` };
+  }
+  if (NO_DATA_REPLIES.has(ins)) return n === 0 ? { fits: true } : { fits: false, why: `${n} data bytes where none are due` };
+  if (ins === INS.RESET) {
+    return n >= 2 && ATR_TS.has(reply.data[0]) ? { fits: true } : { fits: false, why: `${n} data bytes that are no ATR` };
+  }
+  if (ins === INS.EXCHANGE_APDU) {
+    // Le (the last byte, "no data" when 00) bounds the card's data; the card's SW1 SW2 come last.
+    const le = data.length > 0 ? data[data.length - 1] : 0;
+    if (n < 2 || n > le + 2) return { fits: false, why: `${n} data bytes where Le ${le} allows 2 to ${le + 2}` };
+    const cardSw1 = reply.data[n - 2];
+    const isoSw1 = (cardSw1 >= 0x61 && cardSw1 <= 0x6f) || (cardSw1 >= 0x90 && cardSw1 <= 0x9f);
+    return isoSw1 ? { fits: true } : { fits: false, why: `a card SW1 of ${cardSw1.toString(16).toUpperCase()}h` };
+  }
+  return { fits: true };
+}

@@ -1,12 +1,19 @@
 // The host end of the ACR30 serial line: one command in flight (the reader is a strict master/slave
 // device), unsolicited messages accepted at any moment, and recovery with NOT ACKNOWLEDGE in both
 // directions (acr30-serial.md §1.5, §1.6, §1.9). Event-driven: a reply is handled the moment its
-// ETX arrives; the only timers are the reply time-outs.
+// ETX arrives; the only timers are the reply time-outs and the short quiet wait of a resync.
+//
+// Pairing rule: once the host has given up waiting or asked again (a time-out, a resend, any NAK of
+// ours, a stray reply), it no longer knows how many replies are still on their way, so the line is
+// out of step; before the next command it waits for a quiet line and sends GET_ACR_STAT, dropping
+// every frame until that status arrives. The reader answers strictly in order (§1.11), so every late
+// reply is read and dropped before the next command goes out. Besides, a reply must have the shape
+// its command allows (replyFits, §1.7); one that does not is dropped with a 'line-warning'.
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
 import { ReaderError } from '../reader/reader-error';
 import { decodeResponse, encodeCommand, type AcrResponse } from './acr30-frame';
-import { UNSOLICITED, UNSOLICITED_SW1 } from './acr30-commands';
+import { INS, isReaderSuccess, replyFits, UNSOLICITED, UNSOLICITED_SW1 } from './acr30-commands';
 import { AcrLineDecoder, NAK, toWire, type LineEvent } from './acr30-line';
 
 export interface CommandPolicy {
@@ -20,9 +27,32 @@ export interface CommandPolicy {
 
 export type UnsolicitedKind = 'reset' | 'card-inserted' | 'card-removed';
 
+/**
+ * A frame the link read and dropped because it cannot be the answer to the command in flight. It
+ * carries the reply's reader status and length, never its data (which may hold a MAC).
+ */
+export interface LineWarning {
+  code: 'reply_discarded';
+  reason:
+    /** No command was waiting for a reply. */
+    | 'nothing_in_flight'
+    /** Its shape does not fit the command in flight (replyFits). */
+    | 'does_not_fit'
+    /** It came while the link was resynchronising: a late reply to a command given up on. */
+    | 'before_resync';
+  /** The INS whose answer the link was waiting for (01h while resynchronising), or null. */
+  awaitingIns: number | null;
+  /** The dropped reply's reader SW1 SW2, e.g. "9000". */
+  status: string;
+  /** The dropped reply's data length. */
+  length: number;
+  detail: string;
+}
+
 export interface LinkEvents {
   unsolicited: [kind: UnsolicitedKind, data: Buffer];
   vanished: [error: ReaderError];
+  'line-warning': [warning: LineWarning];
 }
 
 export interface LinkOptions {
@@ -34,7 +64,14 @@ export interface LinkOptions {
 
 interface InFlight {
   ins: number;
+  /** The command's data, to judge whether a reply fits it. */
+  data: Buffer;
   wire: Buffer;
+  /**
+   * 'probe' = the GET_ACR_STAT of a resync: only a reader status answers it, everything else is
+   * dropped, and it is never sent again nor NAKed on silence (either could add a reply).
+   */
+  role: 'command' | 'probe';
   policy: CommandPolicy;
   resolve: (r: AcrResponse) => void;
   reject: (e: ReaderError) => void;
@@ -53,19 +90,38 @@ export interface LinkCounters {
   naksSent: number;
   naksReceived: number;
   noiseBytes: number;
+  /** Replies dropped because they could not answer the command in flight (see LineWarning). */
+  repliesDiscarded: number;
+  /** GET_ACR_STAT probes sent to bring the line back in step. */
+  resyncs: number;
 }
 
-/** Waited out after a recovery that followed silence, so a late duplicate reply cannot be taken for the next one. */
-const QUIET_AFTER_RECOVERY_MS = 50;
+/**
+ * How long the line must be silent before a resync's GET_ACR_STAT goes out: late replies that are
+ * already on their way land before it, so a stale reader status cannot be taken for the probe's.
+ */
+const QUIET_BEFORE_RESYNC_MS = 50;
 
 export class Acr30Link extends EventEmitter<LinkEvents> {
-  readonly counters: LinkCounters = { bytesSent: 0, bytesReceived: 0, naksSent: 0, naksReceived: 0, noiseBytes: 0 };
+  readonly counters: LinkCounters = {
+    bytesSent: 0,
+    bytesReceived: 0,
+    naksSent: 0,
+    naksReceived: 0,
+    noiseBytes: 0,
+    repliesDiscarded: 0,
+    resyncs: 0,
+  };
   private readonly decoder = new AcrLineDecoder();
   private inFlight: InFlight | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   /** Binary bytes of the last good reply: the one the reader repeats on NAK. */
   private lastReply: Buffer | null = null;
-  private quietUntil = 0;
+  /** False once a reply may still be on its way for a command no longer in flight (see the pairing rule). */
+  private inStep = true;
+  /** The longest reply wait among the commands given up since the line was last in step. */
+  private givenUpWaitMs = 0;
+  private lastByteAt = 0;
   private gone: ReaderError | null = null;
   private readonly retries: number;
 
@@ -112,7 +168,7 @@ export class Acr30Link extends EventEmitter<LinkEvents> {
   command(ins: number, data: Buffer, policy: CommandPolicy): Promise<AcrResponse> {
     if (!(policy.timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${policy.timeoutMs}`);
     const wire = toWire(encodeCommand({ ins, data }));
-    const run = this.queue.then(() => this.send(ins, wire, policy));
+    const run = this.queue.then(() => this.send(ins, data, wire, policy));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -138,17 +194,70 @@ export class Acr30Link extends EventEmitter<LinkEvents> {
     return new Promise((resolve) => this.port.close(() => resolve()));
   }
 
-  private async send(ins: number, wire: Buffer, policy: CommandPolicy): Promise<AcrResponse> {
-    const wait = this.quietUntil - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  private async send(ins: number, data: Buffer, wire: Buffer, policy: CommandPolicy): Promise<AcrResponse> {
+    this.assertOpen(ins);
+    if (!this.inStep) await this.resynchronise(ins, policy);
+    this.assertOpen(ins);
+    return this.transact({ ins, data, wire, policy, role: 'command' });
+  }
+
+  private assertOpen(ins: number): void {
     if (this.gone) {
-      throw new ReaderError(this.gone.code, `Command not sent: ${this.gone.detail}`, 'not_sent');
+      throw new ReaderError(this.gone.code, `INS ${hex(ins)} not sent: ${this.gone.detail}`, 'not_sent');
     }
+  }
+
+  private transact(c: Pick<InFlight, 'ins' | 'data' | 'wire' | 'policy' | 'role'>): Promise<AcrResponse> {
     return new Promise<AcrResponse>((resolve, reject) => {
-      this.inFlight = { ins, wire, policy, resolve, reject, timer: null, naks: 0, resends: 0, askedAfterSilence: false };
-      this.write(wire);
+      this.inFlight = { ...c, resolve, reject, timer: null, naks: 0, resends: 0, askedAfterSilence: false };
+      this.write(c.wire);
       this.arm();
     });
+  }
+
+  /**
+   * Brings the line back in step before command `ins` goes out: waits for a quiet line, then sends
+   * GET_ACR_STAT and drops every frame until a reader status answers it. It waits as long as the
+   * command given up on could have been waited for with all its retries (the reader may still be
+   * busy with it: CTS low means "still working", §1.9). If no status comes, `ins` fails unsent and
+   * the next command tries again.
+   */
+  private async resynchronise(ins: number, policy: CommandPolicy): Promise<void> {
+    const budgetMs = (this.retries + 1) * Math.max(policy.timeoutMs, this.givenUpWaitMs);
+    const deadline = Date.now() + budgetMs;
+    for (let left = this.lastByteAt + QUIET_BEFORE_RESYNC_MS - Date.now(); left > 0 && !this.gone; ) {
+      await new Promise((r) => setTimeout(r, Math.min(left, Math.max(deadline - Date.now(), 0))));
+      if (Date.now() >= deadline) break; // a line that never falls silent: the probe sorts it out
+      left = this.lastByteAt + QUIET_BEFORE_RESYNC_MS - Date.now();
+    }
+    this.assertOpen(ins);
+    this.counters.resyncs += 1;
+    const probe = Buffer.alloc(0);
+    try {
+      await this.transact({
+        ins: INS.GET_ACR_STAT,
+        data: probe,
+        wire: toWire(encodeCommand({ ins: INS.GET_ACR_STAT, data: probe })),
+        policy: { timeoutMs: budgetMs, repeatable: false },
+        role: 'probe',
+      });
+    } catch (err) {
+      const e = err instanceof ReaderError ? err : new ReaderError('malformed_response', String(err));
+      throw new ReaderError(
+        e.code,
+        `INS ${hex(ins)} not sent: the line to the ACR30 on ${this.path} could not be brought back in step after a lost reply (${e.detail})`,
+        'not_sent',
+        e.status,
+      );
+    }
+    this.inStep = true;
+    this.givenUpWaitMs = 0;
+  }
+
+  /** From now until the next resync, a reply may be on its way that belongs to no command in flight. */
+  private outOfStep(waitMs: number): void {
+    this.inStep = false;
+    this.givenUpWaitMs = Math.max(this.givenUpWaitMs, waitMs);
   }
 
   private write(bytes: Buffer): void {
@@ -168,7 +277,6 @@ export class Acr30Link extends EventEmitter<LinkEvents> {
     if (!f) return;
     this.inFlight = null;
     if (f.timer) clearTimeout(f.timer);
-    if (f.askedAfterSilence) this.quietUntil = Date.now() + QUIET_AFTER_RECOVERY_MS;
     if ('error' in outcome) {
       f.reject(outcome.error);
     } else {
@@ -180,6 +288,14 @@ export class Acr30Link extends EventEmitter<LinkEvents> {
   private onSilence(): void {
     const f = this.inFlight;
     if (!f) return;
+    // Whatever happens next, the reply we stopped waiting for may still come.
+    this.outOfStep(f.policy.timeoutMs);
+    if (f.role === 'probe') {
+      this.settle({
+        error: new ReaderError('timeout', `no reader status within ${f.policy.timeoutMs} ms`, 'not_sent'),
+      });
+      return;
+    }
     const tries = f.naks + f.resends;
     if (tries >= this.retries) {
       this.settle({
@@ -206,6 +322,11 @@ export class Acr30Link extends EventEmitter<LinkEvents> {
   private askAgain(why: string): void {
     const f = this.inFlight;
     if (!f) return;
+    // A probe never asks again: the reader's "last reply" may be a stale one, and silence resolves it.
+    if (f.role === 'probe') return;
+    // The damaged frame may not have been this command's reply (a garbled unsolicited message): its
+    // real reply could still follow the repeat.
+    this.outOfStep(f.policy.timeoutMs);
     if (f.naks >= this.retries) {
       this.settle({
         error: new ReaderError('malformed_response', `The ACR30 on ${this.path} kept sending ${why} to INS ${hex(f.ins)}`),
@@ -220,6 +341,7 @@ export class Acr30Link extends EventEmitter<LinkEvents> {
 
   private onData(chunk: Buffer): void {
     this.counters.bytesReceived += chunk.length;
+    this.lastByteAt = Date.now();
     for (const event of this.decoder.push(chunk)) this.onLineEvent(event);
   }
 
@@ -272,7 +394,26 @@ export class Acr30Link extends EventEmitter<LinkEvents> {
       return;
     }
     const f = this.inFlight;
-    if (!f) return; // a late duplicate after a recovery: nobody asked for it
+    if (!f) {
+      this.discard(reply, null, 'nothing_in_flight', 'no command was waiting for a reply');
+      this.outOfStep(0);
+      return;
+    }
+    const fit = replyFits(f.ins, f.data, reply);
+    if (f.role === 'probe') {
+      // Only a reader status answers the probe; anything else is a late reply to an older command.
+      if (!fit.fits || !isReaderSuccess(reply.sw1)) {
+        this.discard(reply, f.ins, 'before_resync', 'a late reply to a command given up on, read while resynchronising');
+        return;
+      }
+      this.settle({ reply, bytes });
+      return;
+    }
+    if (!fit.fits) {
+      this.discard(reply, f.ins, 'does_not_fit', `it cannot answer INS ${hex(f.ins)}: ${fit.why}`);
+      this.outOfStep(f.policy.timeoutMs);
+      return;
+    }
     if (f.askedAfterSilence && this.lastReply && bytes.equals(this.lastReply)) {
       // The reader may never have seen this command and just repeated the previous reply.
       if (f.policy.repeatable && f.resends < this.retries) {
@@ -291,6 +432,19 @@ export class Acr30Link extends EventEmitter<LinkEvents> {
       return;
     }
     this.settle({ reply, bytes });
+  }
+
+  private discard(reply: AcrResponse, awaitingIns: number | null, reason: LineWarning['reason'], why: string): void {
+    this.counters.repliesDiscarded += 1;
+    const status = ((reply.sw1 << 8) | reply.sw2).toString(16).toUpperCase().padStart(4, '0');
+    this.emit('line-warning', {
+      code: 'reply_discarded',
+      reason,
+      awaitingIns,
+      status,
+      length: reply.data.length,
+      detail: `The ACR30 on ${this.path} sent a reply (status ${status}, ${reply.data.length} data bytes) that was dropped: ${why}`,
+    });
   }
 
   private onUnsolicited(message: AcrResponse): void {

@@ -20,7 +20,7 @@ import {
   type AcrStat,
 } from './acr30-commands';
 import type { AcrResponse } from './acr30-frame';
-import { Acr30Link, type LinkCounters, type UnsolicitedKind } from './acr30-link';
+import { Acr30Link, type LineWarning, type LinkCounters, type UnsolicitedKind } from './acr30-link';
 
 export interface Acr30Timeouts {
   /** Reader control commands. Default 2 s (§1.9). */
@@ -99,6 +99,16 @@ export class Acr30Reader extends EventEmitter<CardReaderEvents> implements CardR
 
   get cardPresent(): boolean {
     return this.present;
+  }
+
+  /**
+   * Calls `listener` for every reply the line dropped because it could not answer the command in
+   * flight (a late reply to a command given up on): log it as a warning; nothing is left to do.
+   * Returns the unsubscribe function.
+   */
+  onLineWarning(listener: (warning: LineWarning) => void): () => void {
+    this.link.on('line-warning', listener);
+    return () => this.link.off('line-warning', listener);
   }
 
   get counters(): Readonly<LinkCounters> {

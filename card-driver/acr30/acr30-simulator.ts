@@ -57,8 +57,11 @@ export type Acr30Fault =
   | { kind: 'split-reply'; pauseMs: number }
   /** Send an unsolicited message just before the next reply (the host must accept it anywhere). */
   | { kind: 'unsolicited-before-reply'; message: 'card-inserted' | 'card-removed' }
-  /** Hold the next reply back for this long before sending it (a NAK meanwhile gets the previous reply). */
-  | { kind: 'delay-reply'; ms: number }
+  /**
+   * Hold the next reply back for this long before sending it. A NAK meanwhile gets the previous
+   * reply, or with `ignoreNaks` nothing at all (a reader too busy to listen), so the host times out.
+   */
+  | { kind: 'delay-reply'; ms: number; ignoreNaks?: boolean }
   /** Ignore every byte from the host for this long, NAKs included (a reader that hangs). */
   | { kind: 'deaf'; ms: number };
 
@@ -95,6 +98,8 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
   private readonly cardProcessingMs: number;
   private closed = false;
   private deafUntil = 0;
+  /** False while a 'delay-reply' fault with ignoreNaks holds a reply back. */
+  private hearsNaks = true;
   /** Pending waits and how to end them early. */
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
 
@@ -246,7 +251,7 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
       switch (event.kind) {
         case 'nak':
           this.emit('host-nak');
-          if (this.lastReply) void this.transmit(this.lastReply);
+          if (this.lastReply && this.hearsNaks) void this.transmit(this.lastReply);
           break;
         case 'bad-frame':
           void this.transmit(NAK);
@@ -288,7 +293,11 @@ export class Acr30Simulator extends EventEmitter<Acr30SimulatorEvents> {
   private async reply(sw: number, data: Buffer): Promise<void> {
     const wire = toWire(encodeResponse({ sw1: sw >> 8, sw2: sw & 0xff, data }));
     const delay = this.takeFault('delay-reply');
-    if (delay) await this.sleep(delay.ms);
+    if (delay) {
+      this.hearsNaks = !delay.ignoreNaks;
+      await this.sleep(delay.ms);
+      this.hearsNaks = true;
+    }
     this.lastReply = wire;
     const before = this.takeFault('unsolicited-before-reply');
     if (before) {

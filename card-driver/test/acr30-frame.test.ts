@@ -5,7 +5,9 @@ import {
   baudCode,
   baudOfCode,
   encodeAcrStat,
+  INS,
   parseAcrStat,
+  replyFits,
   unwrapFromExchange,
   wrapForExchange,
 } from '../acr30/acr30-commands';
@@ -257,5 +259,57 @@ describe('reader settings', () => {
     const bad = encodeAcrStat(stat);
     bad[15] = 0x07;
     expect(parseAcrStat(bad)).toBeNull();
+  });
+});
+
+describe('which replies can answer which command (replyFits, §1.4, §1.7, §1.8)', () => {
+  const ok = (data: string) => ({ sw1: 0x90, sw2: 0x00, data: h(data) });
+  const fits = (ins: number, cmdData: string, reply: { sw1: number; sw2: number; data: Buffer }) =>
+    replyFits(ins, h(cmdData), reply).fits;
+  const STAT = '4143523330532D53494D' + 'FFFF30000D03'; // "ACR30S-SIM", MAX_C, MAX_R, C_TYPE, C_SEL 0D, card powered
+
+  test('an EXCHANGE_APDU reply carries at most Le bytes plus the card SW1 SW2', () => {
+    const count = '80C500000002'; // Lc 00, Le 02
+    expect(fits(INS.EXCHANGE_APDU, count, ok('00019000'))).toBe(true);
+    expect(fits(INS.EXCHANGE_APDU, count, ok('6D00'))).toBe(true);
+    expect(fits(INS.EXCHANGE_APDU, count, ok('0000019000'))).toBe(false);
+    expect(fits(INS.EXCHANGE_APDU, count, ok('90'))).toBe(false);
+  });
+
+  test('an EXCHANGE_APDU reply must end in an ISO card status (SW1 6x or 9x)', () => {
+    const readLog = '80B20100001A'; // Le 26
+    expect(fits(INS.EXCHANGE_APDU, readLog, ok(STAT))).toBe(false); // a reader status ends 0D 03
+    expect(fits(INS.EXCHANGE_APDU, readLog, ok('0102036A82'))).toBe(true);
+  });
+
+  test('GET_ACR_STAT is answered by its 16-byte status only', () => {
+    expect(fits(INS.GET_ACR_STAT, '', ok(STAT))).toBe(true);
+    expect(fits(INS.GET_ACR_STAT, '', ok('00019000'))).toBe(false);
+    expect(fits(INS.GET_ACR_STAT, '', ok(''))).toBe(false);
+  });
+
+  test('control commands are answered without data', () => {
+    for (const ins of [INS.SELECT_CARD_TYPE, INS.SET_PROTOCOL, INS.SET_NOTIFICATION, INS.SET_OPTION, INS.POWER_OFF]) {
+      expect(fits(ins, '0D', ok(''))).toBe(true);
+      expect(fits(ins, '0D', ok('9000'))).toBe(false);
+    }
+  });
+
+  test('RESET is answered by an ATR, which starts with TS 3B or 3F', () => {
+    expect(fits(INS.RESET, '', { sw1: 0x90, sw2: 0x01, data: h('3B8880014543484F43415244') })).toBe(true);
+    expect(fits(INS.RESET, '', ok('3F00'))).toBe(true);
+    expect(fits(INS.RESET, '', ok(''))).toBe(false);
+    expect(fits(INS.RESET, '', ok('00019000'))).toBe(false);
+  });
+
+  test('a reader error carries no data, whatever the command', () => {
+    expect(fits(INS.EXCHANGE_APDU, '80C500000002', { sw1: 0x60, sw2: 0x04, data: h('') })).toBe(true);
+    expect(fits(INS.RESET, '', { sw1: 0x60, sw2: 0x02, data: h('') })).toBe(true);
+    expect(fits(INS.EXCHANGE_APDU, '80C500000002', { sw1: 0x67, sw2: 0x03, data: h('9000') })).toBe(false);
+  });
+
+  test('an unsolicited message never answers a command; an instruction the table does not know takes any reply', () => {
+    expect(fits(INS.GET_ACR_STAT, '', { sw1: 0xff, sw2: 0x01, data: h('') })).toBe(false);
+    expect(fits(0x90, '000010', ok('00112233'))).toBe(true);
   });
 });

@@ -64,9 +64,17 @@ test('the host sends GET_ACR_STAT as the exact bytes of §1.10 and reads a hand-
   const body = Buffer.concat([Buffer.from([0x01, 0x90, 0x00, 16]), stat]);
   const message = Buffer.concat([body, Buffer.from([body.reduce((x, b) => x ^ b, 0)])]);
   const reply = Buffer.concat([Buffer.from([0x02]), Buffer.from(message.toString('hex').toUpperCase(), 'latin1'), Buffer.from([0x03])]);
+  // Other commands (SET_NOTIFICATION) get "OK, no data" (§1.10): a status would not fit them.
+  const okNoData = Buffer.from('\x020190000091\x03', 'latin1');
+  let line = '';
   device.on('data', (d: Buffer) => {
     got.push(d);
-    if (d.includes(0x03)) device.write(reply);
+    line += d.toString('latin1');
+    for (let end = line.indexOf('\x03'); end >= 0; end = line.indexOf('\x03')) {
+      const frame = line.slice(line.lastIndexOf('\x02', end) + 1, end);
+      line = line.slice(end + 1);
+      device.write(frame.startsWith('0101') ? reply : okNoData);
+    }
   });
   reader = await Acr30Reader.open({ path: pair.hostPath, timeouts: SAFE });
   expect(Buffer.concat(got).subarray(0, 10)).toEqual(Buffer.from('02303130313030303003', 'hex'));

@@ -277,7 +277,10 @@ export function registerWorkflowCommands(program: Command): void {
         pcsc = PcscService.open();
         reader = await pcsc.reader(opts.reader, 10_000);
       } else {
-        reader = await Acr30Reader.open({ path: opts.tty! });
+        const acr30 = await Acr30Reader.open({ path: opts.tty! });
+        // A reply dropped because it could not answer the command in flight (status and length only).
+        acr30.onLineWarning((w) => log.warn({ code: w.code, reason: w.reason, awaitingIns: w.awaitingIns, status: w.status, length: w.length }, w.detail));
+        reader = acr30;
       }
       const metrics = createReaderAgentMetrics(opts.readerId);
       const native = await NativeConnection.connect({ address: e.temporalAddress });
