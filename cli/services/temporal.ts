@@ -42,11 +42,6 @@ export async function startTemporal(config: ServicesConfig, log: (line: string) 
     // the dev server's throughput on this hardware (shared/deployment-notes.md §3: 12.8 → 38.6 workflows/s).
     '--sqlite-pragma', 'journal_mode=wal',
     '--sqlite-pragma', 'synchronous=normal',
-    // One partition per task queue (Temporal's default is 4): a reader queue has exactly one agent
-    // polling it, and a task written to a partition without a poller is forwarded to the root
-    // partition first. Measured on the production profile (docker/temporal/config/dynamicconfig).
-    '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
-    '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
     '--log-format', 'json',
     '--log-level', 'warn',
     ...SEARCH_ATTRIBUTES.flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
