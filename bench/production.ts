@@ -1,4 +1,4 @@
-// npm run bench:production [-- --quick] [-- --readers N] [-- --workers N] [-- --shards N]
+// npm run bench:production [-- --quick] [-- --readers N] [-- --workers N] [-- --shards N] [-- --pg-setting name=value …]
 //
 // The production profile (Temporal 1.29.1 on PostgreSQL, four server processes) brought up for this run
 // alone: a fresh data folder under the system's temp folder and a run of free ports below 32768 (Temporal
@@ -47,6 +47,20 @@ const quick = process.argv.includes('--quick');
 const READERS = flag('--readers', 16, 256);
 const WORKERS = flag('--workers', 1, 8);
 const SHARDS = flag('--shards', 4, 1024);
+/**
+ * `--pg-setting name=value` (repeatable): a reloadable PostgreSQL setting applied with ALTER SYSTEM
+ * once the cluster is up, to measure its effect (docs/scaling.md). Settings that would make a commit
+ * less than durable are refused: the figures are for a cluster that keeps every commit.
+ */
+const PG_SETTINGS = process.argv.flatMap((arg, i) => (process.argv[i - 1] === '--pg-setting' ? [pgSetting(arg)] : []));
+function pgSetting(text: string): { name: string; value: string } {
+  const match = /^([a-z_]+)=([A-Za-z0-9._-]+)$/.exec(text);
+  if (!match) throw new Error(`--pg-setting takes name=value (a PostgreSQL setting), got ${JSON.stringify(text)}`);
+  if (['fsync', 'synchronous_commit', 'full_page_writes', 'wal_level'].includes(match[1])) {
+    throw new Error(`--pg-setting ${match[1]}: refused, the benchmark measures a cluster whose every commit is durable`);
+  }
+  return { name: match[1], value: match[2] };
+}
 const MEASURE_MS = quick ? 10_000 : 60_000;
 const WARM_UP_MS = quick ? 3_000 : 10_000;
 /**
@@ -199,6 +213,12 @@ async function main(): Promise<void> {
     await productionUp(config, ['postgresql', 'temporal'], (l) => progress(l));
     fs.mkdirSync(logDir, { recursive: true });
     db = knex({ client: 'pg', connection: env.DATABASE_URL, pool: { min: 0, max: 8 } });
+    for (const { name, value } of PG_SETTINGS) {
+      // Names and values passed the pattern above; ALTER SYSTEM takes no bind parameters.
+      await db.raw(`ALTER SYSTEM SET ${name} = '${value}'`);
+      progress(`postgresql: ${name} = ${value}`);
+    }
+    if (PG_SETTINGS.length > 0) await db.raw('SELECT pg_reload_conf()');
     const ledger = createLedger(db);
     await migrateLedger(db);
     await migrateRegistry(db);
