@@ -12,7 +12,7 @@
  */
 import type { Knex } from 'knex';
 import { checkLedgerInvariants } from '../../ledger';
-import { PURSE, type PurseId, type SimulatedCard } from '../../card-driver';
+import { PURSE, type LogRecord, type PurseId, type SimulatedCard } from '../../card-driver';
 import { TRANSFER_CODE } from '../../workflows';
 import type { DownloadClient, PurseName } from '../../workflows/client';
 import type { DownloadOp, LoadBook } from './load';
@@ -37,7 +37,7 @@ const PURSE_ID: Record<PurseName, PurseId> = { ecash: PURSE.ecash, food: PURSE.f
 const PENDING_FLAG = 2;
 const SETTLEMENT_CODES: readonly number[] = [TRANSFER_CODE.settlementEcash, TRANSFER_CODE.settlementFood];
 
-interface PendingRow {
+export interface PendingRow {
   id: string;
   amount: string;
   code: number;
@@ -122,7 +122,10 @@ export async function auditChaos(input: AuditInput): Promise<AuditFindings> {
   for (const r of twice.rows) findings.doubled.push(`pending transfer ${r.pending_id} ended by ${r.n} transfers`);
 
   // Every download that had ended before the reads: its ledger end and the card's own log agree with its outcome.
-  for (const op of ended) auditDownload(op, byId, input.cards.get(op.csn), findings);
+  const downloads = auditEndedDownloads(ended, byId, (csn) => input.cards.get(csn)?.log);
+  findings.lost.push(...downloads.lost);
+  findings.doubled.push(...downloads.doubled);
+  findings.unreconciled.push(...downloads.unreconciled);
 
   // Card by card, purse by purse: the chip, the registry's shadow and the posted downloads agree.
   const notEndedAtSnapshot = book.downloads.filter((o) => !endedIds.has(o.requestId));
@@ -178,7 +181,24 @@ export async function auditChaos(input: AuditInput): Promise<AuditFindings> {
   return findings;
 }
 
-function auditDownload(op: DownloadOp, pending: ReadonlyMap<string, PendingRow>, card: SimulatedCard | undefined, findings: AuditFindings): void {
+function loadKey(op: DownloadOp, atc: number): string {
+  return `${op.csn}/${atc}/${op.purse}/${op.amountMinor}`;
+}
+
+/**
+ * Ended downloads against the ledger's reservations (by id) and each card's log, newest first.
+ * A load record is one credit: when a posted download proved it, a voided download of the same
+ * card, ATC, purse and amount was not credited by it — two loads share an ATC whenever the first
+ * was never credited (the card takes ATC_card + 1 at every INITIALIZE LOAD).
+ */
+export function auditEndedDownloads(ended: readonly DownloadOp[], pending: ReadonlyMap<string, PendingRow>, logOf: (csn: string) => readonly LogRecord[] | undefined): AuditFindings {
+  const findings: AuditFindings = { lost: [], doubled: [], unreconciled: [] };
+  const postedLoads = new Set(ended.filter((op) => op.result?.outcome === 'posted' && op.result.atc !== undefined).map((op) => loadKey(op, op.result!.atc!)));
+  for (const op of ended) auditDownload(op, pending, logOf(op.csn), postedLoads, findings);
+  return findings;
+}
+
+function auditDownload(op: DownloadOp, pending: ReadonlyMap<string, PendingRow>, log: readonly LogRecord[] | undefined, postedLoads: ReadonlySet<string>, findings: AuditFindings): void {
   if (op.outcome === 'refused') return;
   const result = op.result;
   if (!result) {
@@ -193,11 +213,10 @@ function auditDownload(op: DownloadOp, pending: ReadonlyMap<string, PendingRow>,
     if (reservation.resolution !== result.outcome) findings.unreconciled.push(`${op.requestId} ${result.outcome}, the ledger says ${reservation.resolution ?? 'open'}`);
     if (BigInt(reservation.amount) !== op.amountMinor) findings.unreconciled.push(`${op.requestId}: reserved ${reservation.amount}, asked ${op.amountMinor}`);
   }
-  if (!card || result.atc === undefined) return;
-  const log = card.log;
+  if (!log || result.atc === undefined) return;
   const credited = log.some((r) => r.type === 'load' && r.atc === result.atc && r.purse === PURSE_ID[op.purse] && r.amount === op.amountMinor);
   // The log holds the latest records only: a load older than its oldest record can no longer be seen.
   const visible = log.length > 0 && Math.min(...log.map((r) => r.atc)) <= result.atc;
   if (result.outcome === 'posted' && !credited && visible) findings.lost.push(`${op.requestId} posted but card ${op.csn} has no credit with ATC ${result.atc}`);
-  if (result.outcome === 'voided' && credited) findings.doubled.push(`${op.requestId} voided (${result.proof}) but card ${op.csn} was credited with ATC ${result.atc}`);
+  if (result.outcome === 'voided' && credited && !postedLoads.has(loadKey(op, result.atc))) findings.doubled.push(`${op.requestId} voided (${result.proof}) but card ${op.csn} was credited with ATC ${result.atc}`);
 }

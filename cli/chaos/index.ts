@@ -5,5 +5,6 @@ export { runChaos, formatChaosReport, proofKind, type ChaosReport, type FaultFig
 export { chaosOptions, parseChaosArgs, ChaosOptionsError, SHORT_ROUND, FULL_SUITE, type ChaosOptions } from './chaos-options';
 export { FAULT_KINDS, type FaultKind } from './faults';
 export { SeededRandom } from './seeded-random';
-export type { AuditFindings } from './audit';
+export { auditEndedDownloads, type AuditFindings, type PendingRow } from './audit';
+export type { DownloadOp } from './load';
 export { closeOpenChaosWorlds } from './chaos-world';
