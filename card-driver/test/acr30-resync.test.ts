@@ -8,8 +8,8 @@ import { toWire } from '../acr30/acr30-line';
 import type { LineWarning } from '../acr30/acr30-link';
 import { Acr30Reader, type Acr30Timeouts } from '../acr30/acr30-reader';
 import { Acr30Simulator } from '../acr30/acr30-simulator';
-import { ReaderError } from '../reader/reader-error';
 import { COUNT, ECHO, EchoCard, SELECT_ANY } from './echo-card';
+import { readerRejection } from './reader-rejection';
 
 const SW_OK = Buffer.from([0x90, 0x00]);
 // Replies to EXCHANGE_APDU are awaited 400 ms, so a reply held back 1200 ms arrives after the host
@@ -46,15 +46,6 @@ afterEach(async () => {
   pair = null;
 });
 
-async function rejection(p: Promise<unknown>): Promise<ReaderError> {
-  const err = await p.then(
-    () => new Error('expected a rejection'),
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ReaderError)) throw err;
-  return err;
-}
-
 /** Waits until `check` holds (generous: a loaded CI machine). */
 async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -71,7 +62,7 @@ test('a late reply to an APDU that timed out is dropped, and the next APDU gets 
   const conn = await reader.connect();
   // The reader is too busy to answer NAKs: the host times out, then the reply comes after all.
   sim.inject({ kind: 'delay-reply', ms: LATE_MS, ignoreNaks: true });
-  const lost = await rejection(conn.transmit(COUNT));
+  const lost = await readerRejection(conn.transmit(COUNT));
   expect(lost.code).toBe('timeout');
   expect(lost.fate).toBe('unknown');
   const payload = Buffer.from('C0FFEE', 'hex');
@@ -89,7 +80,7 @@ test('when a NAK brings back the previous reply, the real late reply is not take
   const conn = await reader.connect();
   await conn.transmit(SELECT_ANY);
   sim.inject({ kind: 'delay-reply', ms: LATE_MS });
-  const lost = await rejection(conn.transmit(COUNT));
+  const lost = await readerRejection(conn.transmit(COUNT));
   expect(lost.code).toBe('outcome_unknown');
   // The same shape of command as the lost one, so only resynchronising can tell the replies apart.
   expect(await conn.transmit(COUNT)).toEqual(countReply(2));

@@ -7,6 +7,7 @@ import { Acr30Simulator, type Acr30SimulatorOptions } from '../acr30/acr30-simul
 import type { CardReader } from '../reader/card-reader';
 import { ReaderError } from '../reader/reader-error';
 import { COUNT, ECHO, EchoCard, SELECT_ANY } from './echo-card';
+import { readerRejection } from './reader-rejection';
 
 const SW_OK = Buffer.from([0x90, 0x00]);
 // The simulator runs unpaced unless a test is about speed. Waits are generous (a busy CI box must
@@ -44,15 +45,6 @@ function next(r: CardReader, event: 'card-inserted' | 'card-removed' | 'reader-r
       resolve();
     });
   });
-}
-
-async function rejection(p: Promise<unknown>): Promise<ReaderError> {
-  const err = await p.then(
-    () => new Error('expected a rejection'),
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ReaderError)) throw err;
-  return err;
 }
 
 test('the host sends GET_ACR_STAT as the exact bytes of §1.10 and reads a hand-made reply', async () => {
@@ -107,7 +99,7 @@ test('connect selects T=1 and RESET returns the card ATR; APDUs travel in EXCHAN
 
 test('connecting to an empty reader fails with no_card', async () => {
   const { reader } = await setUp({}, null);
-  const err = await rejection(reader.connect());
+  const err = await readerRejection(reader.connect());
   expect(err.code).toBe('no_card');
   expect(err.fate).toBe('not_sent');
 });
@@ -116,7 +108,7 @@ test('an APDU the ACR30 cannot carry (ISO Le 00) is refused before anything is s
   const { reader } = await setUp();
   const conn = await reader.connect();
   const sent = reader.counters.bytesSent;
-  const err = await rejection(conn.transmit(Buffer.from('00B2010C00', 'hex')));
+  const err = await readerRejection(conn.transmit(Buffer.from('00B2010C00', 'hex')));
   expect(err.code).toBe('unsupported_command');
   expect(reader.counters.bytesSent).toBe(sent);
 });
@@ -132,7 +124,7 @@ test('card inserted and removed messages become events, and removal voids the co
   sim.remove();
   await removed;
   expect(reader.cardPresent).toBe(false);
-  const err = await rejection(conn.transmit(SELECT_ANY));
+  const err = await readerRejection(conn.transmit(SELECT_ANY));
   expect(err.code).toBe('card_removed');
   expect(err.fate).toBe('not_sent');
 });
@@ -200,7 +192,7 @@ test('when a NAK brings back the previous reply, the outcome is reported unknown
   await conn.transmit(SELECT_ANY);
   // The card is slow: the host's wait runs out, its NAK makes the reader repeat the SELECT reply.
   sim.inject({ kind: 'delay-reply', ms: 1000 });
-  const err = await rejection(conn.transmit(COUNT));
+  const err = await readerRejection(conn.transmit(COUNT));
   expect(err.code).toBe('outcome_unknown');
   expect(err.fate).toBe('unknown');
   expect(card!.counter).toBe(1);
@@ -211,7 +203,7 @@ test('a reader that hears nothing yields timeout after the NAK retries, with the
   const { reader } = await setUp({}, new EchoCard(), QUICK);
   const conn = await reader.connect();
   sim.inject({ kind: 'deaf', ms: 2000 });
-  const err = await rejection(conn.transmit(COUNT));
+  const err = await readerRejection(conn.transmit(COUNT));
   expect(err.code).toBe('timeout');
   expect(err.fate).toBe('unknown');
   expect(reader.counters.naksSent).toBe(3);
@@ -230,7 +222,7 @@ test('pulling the card during a command gives card_removed (reader status 60 04)
   const conn = await reader.connect();
   const pending = conn.transmit(COUNT);
   setTimeout(() => sim.remove(), 30);
-  const err = await rejection(pending);
+  const err = await readerRejection(pending);
   expect(err.code).toBe('card_removed');
   expect(err.status).toBe('6004');
   expect(card.counter).toBe(0);
@@ -250,7 +242,7 @@ test('a reader reset during a command fails it with reader_reset and raises read
   const resetEvent = next(reader, 'reader-reset');
   const pending = conn.transmit(COUNT);
   setTimeout(() => sim.powerCycle(), 30);
-  const err = await rejection(pending);
+  const err = await readerRejection(pending);
   expect(err.code).toBe('reader_reset');
   await resetEvent;
   expect(conn.open).toBe(false);
@@ -262,10 +254,10 @@ test('unplugging the reader mid-command yields reader_vanished and the reader-va
   const vanished = new Promise<ReaderError>((resolve) => reader.once('reader-vanished', resolve));
   const pending = conn.transmit(COUNT);
   setTimeout(() => void pair.unplug(), 30);
-  const err = await rejection(pending);
+  const err = await readerRejection(pending);
   expect(err.code).toBe('reader_vanished');
   expect((await vanished).code).toBe('reader_vanished');
-  const after = await rejection(reader.connect());
+  const after = await readerRejection(reader.connect());
   expect(after.code).toBe('reader_vanished');
 });
 
@@ -293,11 +285,11 @@ test('a paced line at 9600 bps takes at least the wire time of the bytes it carr
 
 test('opening a port where no reader answers fails with reader_unavailable', async () => {
   pair = await openSocatPair();
-  const err = await rejection(Acr30Reader.open({ path: pair.hostPath, timeouts: { controlMs: 100 }, retries: 1 }));
+  const err = await readerRejection(Acr30Reader.open({ path: pair.hostPath, timeouts: { controlMs: 100 }, retries: 1 }));
   expect(err.code).toBe('reader_unavailable');
 });
 
 test('opening a serial port that does not exist fails with reader_unavailable', async () => {
-  const err = await rejection(Acr30Reader.open({ path: '/nonexistent/ttyACR30' }));
+  const err = await readerRejection(Acr30Reader.open({ path: '/nonexistent/ttyACR30' }));
   expect(err.code).toBe('reader_unavailable');
 });

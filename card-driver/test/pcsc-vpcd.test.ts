@@ -3,13 +3,13 @@
 import type { CardReader } from '../reader/card-reader';
 import { waitForCard } from '../reader/card-reader';
 import { PcscService, type PcscCardReader } from '../reader/pcsc-reader';
-import { ReaderError } from '../reader/reader-error';
 import { VpcdCardConnector } from '../vpcd/vpcd-card-connector';
 import { PURSE, parseCsn } from '../esmart/identity';
 import { performOnlineLoad, recoverTornLoad } from '../esmart/session';
 import { testKeyStore } from '../keys/master-key-config';
 import { SimulatedCard } from '../simulator/esmart-card';
 import { COUNT, ECHO, EchoCard, SELECT_ANY } from './echo-card';
+import { readerRejection } from './reader-rejection';
 
 // Slot 1 (base port + 1): slot 0 is left to the reader agent's and workflows' tests.
 const SLOT = 1;
@@ -24,15 +24,6 @@ function nextEvent(reader: CardReader, event: 'card-inserted' | 'card-removed', 
       resolve();
     });
   });
-}
-
-async function rejection(p: Promise<unknown>): Promise<ReaderError> {
-  const err = await p.then(
-    () => new Error('expected a rejection'),
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ReaderError)) throw err;
-  return err;
 }
 
 let service: PcscService;
@@ -73,7 +64,7 @@ test('pcsclite lists both vpcd slots as PC/SC readers', async () => {
 
 test('connecting to an empty reader fails with no_card and sends nothing', async () => {
   expect(reader.cardPresent).toBe(false);
-  const err = await rejection(reader.connect());
+  const err = await readerRejection(reader.connect());
   expect(err.code).toBe('no_card');
   expect(err.fate).toBe('not_sent');
 });
@@ -110,7 +101,7 @@ test('removing the card raises card-removed and the open connection refuses furt
   await remove(connector);
   expect(reader.cardPresent).toBe(false);
   expect(connection.open).toBe(false);
-  const err = await rejection(connection.transmit(SELECT_ANY));
+  const err = await readerRejection(connection.transmit(SELECT_ANY));
   expect(err.code).toBe('card_removed');
   expect(err.fate).toBe('not_sent');
   await connection.disconnect();
@@ -120,7 +111,7 @@ test('a card torn away after executing a command yields card_removed with an unk
   const { card, connector } = await insert();
   const connection = await reader.connect();
   connector.tearOn({ stage: 'after-processing', when: (apdu) => apdu[1] === 0xc5 });
-  const err = await rejection(connection.transmit(COUNT));
+  const err = await readerRejection(connection.transmit(COUNT));
   expect(err.code).toBe('card_removed');
   expect(err.fate).toBe('unknown');
   expect(card.counter).toBe(1);
@@ -133,7 +124,7 @@ test('a card torn away before a command arrives yields card_removed and the card
   const { card, connector } = await insert();
   const connection = await reader.connect();
   connector.tearOn({ stage: 'before-processing', when: (apdu) => apdu[1] === 0xc5 });
-  const err = await rejection(connection.transmit(COUNT));
+  const err = await readerRejection(connection.transmit(COUNT));
   expect(err.code).toBe('card_removed');
   expect(card.counter).toBe(0);
   await connection.disconnect();
@@ -151,19 +142,19 @@ test('waitForCard resolves when a card is presented later', async () => {
 });
 
 test('waitForCard gives up with no_card when nobody presents a card', async () => {
-  const err = await rejection(waitForCard(reader, 200));
+  const err = await readerRejection(waitForCard(reader, 200));
   expect(err.code).toBe('no_card');
 });
 
 test('a reader name pcscd does not know is refused with reader_unavailable', async () => {
-  const err = await rejection(service.reader('No Such Reader 00 00', 300));
+  const err = await readerRejection(service.reader('No Such Reader 00 00', 300));
   expect(err.code).toBe('reader_unavailable');
   expect(err.message).toContain('Virtual PCD 00 00');
 });
 
 test('inserting into a vpcd port nobody listens on fails with reader_unavailable', async () => {
   const connector = new VpcdCardConnector({ card: new EchoCard(), port: 9 });
-  const err = await rejection(connector.insert());
+  const err = await readerRejection(connector.insert());
   expect(err.code).toBe('reader_unavailable');
 });
 
@@ -190,7 +181,7 @@ describe('the e-Smart load through pcscd and vpcd', () => {
     const connection = await reader.connect();
     card.tearAt('after-credit');
     let session: Parameters<typeof recoverTornLoad>[2] | undefined;
-    const err = await rejection(
+    const err = await readerRejection(
       performOnlineLoad(connection, keys, {
         purse: PURSE.food,
         amount: 300n,
