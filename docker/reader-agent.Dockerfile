@@ -27,9 +27,10 @@ COPY cli cli
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE_IMAGE} AS reader-agent
-# pcscd and the CCID driver (ACS USB readers speak CCID) for the internal mode; libpcsclite1 for the client side.
+# pcscd and the CCID driver (ACS USB readers speak CCID) for the internal mode; libpcsclite1 for the client side;
+# socat for the demo reader (docker/demo-reader.sh: a simulated ACR30S on a pty pair).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini libpcsclite1 pcscd libccid \
+ && apt-get install -y --no-install-recommends tini libpcsclite1 pcscd libccid socat \
  && rm -rf /var/lib/apt/lists/* \
  && usermod -a -G dialout node
 WORKDIR /app
@@ -41,6 +42,7 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY docker/app-entrypoint.sh /usr/local/bin/purseflow-entrypoint
+COPY docker/demo-reader.sh /usr/local/bin/purseflow-demo-reader
 USER node
 ENTRYPOINT ["tini", "--", "purseflow-entrypoint"]
 CMD ["reader-agent"]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run test:docker`: builds purseflow's images and runs docker/compose.yaml for real on a machine with
-# no container registry and no Docker engine, then checks an offline download and a settlement end to end
+# no container registry and no Docker engine, then checks an offline download, a connected download and a
+# settlement end to end
 # against the stack, and tears it all down (safe to run twice; a failed run cleans up too).
 #
 #   1. Debian's podman, runc, buildah, debootstrap, docker-compose, and iptables, which podman's network
@@ -14,7 +15,8 @@
 #   5. The compose stack through podman's Docker API socket with docker-compose; health checks run by a
 #      loop (podman runs them only from systemd timers); the two workers, the portal and every job.
 #   6. The checks: an offline download (the simulated eCom Pocket on the host, codes typed into the
-#      worker container's CLI) posted in the ledger, a merchant's .estb file settled, the ledger's
+#      worker container's CLI) posted in the ledger, a connected download through the demo reader's
+#      container (docker/demo-reader.sh), a merchant's .estb file settled, the ledger's
 #      invariant checker, the portal and the Web UI answering on their published ports.
 #
 # Variables: PURSEFLOW_CONTAINERS_CACHE (default ~/.cache/purseflow/containers), PURSEFLOW_TOOLS_DIR
@@ -342,6 +344,7 @@ in_portal() { compose exec -T portal purseflow-entrypoint "$@"; }
 on_host() { PURSEFLOW_DATA_DIR="$E2E_DIR" PURSEFLOW_MASTER_KEYS_FILE="$DOCKER_DIR/secrets/master_keys.json" node "$REPO/dist/cli/main.js" "$@"; }
 
 CSN=6071000000000019
+DEMO_CSN=6071000000000027
 CUSTOMER=e2e-customer
 MERCHANT=e2e-merchant
 SAM=53414D0000000007
@@ -370,6 +373,19 @@ checks() {
   wait_for "download $request_id posted" 120 in_worker download status --request-id "$request_id" -- ": posted [(]"
   out=$(on_host sim pocket --csn "$CSN" --balance)
   grep -qx 'ecash 25.00' <<<"$out" || fail "the card does not hold 25.00: $out"
+
+  step "connected download of 10.00 through a reader agent in its own container (demo-reader: a simulated ACR30S on a socat pty pair)"
+  in_worker cards issue --csn "$DEMO_CSN" --customer "$CUSTOMER"
+  in_worker readers assign --reader-id demo-reader --customer "$CUSTOMER"
+  # From here on every compose command (ps, logs, down at the end) includes the demo reader.
+  export COMPOSE_PROFILES=demo-reader PURSEFLOW_DEMO_CSN="$DEMO_CSN"
+  COMPOSE_TIMEOUT=300 compose up --detach --no-build demo-reader || fail "the demo reader did not start"
+  wait_healthy demo-reader
+  wait_for "the demo reader's agent polls reader-demo-reader" 60 compose logs --no-color demo-reader -- "reader agent running"
+  out=$(in_worker download --card "$DEMO_CSN" --purse ecash --amount 10.00 --reader demo-reader --request-id e2e-connected-1)
+  echo "$out"
+  grep -q ': posted 10.00 (ecash)' <<<"$out" || fail "the connected download did not post"
+  grep -q 'proof: MAC3 of CREDIT LOAD' <<<"$out" || fail "the connected download was not proven by the card's MAC3"
 
   step "settlement: the merchant's POS debits the card, the Transfer card's .estb file is uploaded beside the portal and settled"
   on_host sim merchant --out "$E2E_DIR/batch.estb" --card "$CSN" --purchases 3 --amount 2.00
