@@ -75,7 +75,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--parts <list>', `only these parts, comma-separated (${STATUS_PARTS.join(', ')})`, partsArg)
     .option('--timeout <seconds>', `how long each probe waits for an answer (default ${PROBE_TIMEOUT_MS / 1000})`, secondsArg)
     .option('--worker-metrics <url>', "embedded: the server worker's /metrics (default http://127.0.0.1:$PURSEFLOW_WORKER_METRICS_PORT|9464/metrics)")
-    .option('--reader-agent-metrics <url>', "embedded: the reader agent's /metrics (default port $PURSEFLOW_READER_AGENT_METRICS_PORT|9465)")
+    .option('--reader-agent-metrics <url>', "embedded: the one reader agent's /metrics to probe (default both of app up's: ports $PURSEFLOW_READER_AGENT_METRICS_PORT|9465 and $PURSEFLOW_ACR30_AGENT_METRICS_PORT|9466)")
     .option('--portal <url>', "embedded: the portal's readiness URL (default http://127.0.0.1:$PURSEFLOW_PORTAL_PORT|8080/readyz)")
     .action(async (opts: StatusOptions) => {
       const profile = statusProfile(opts);

@@ -67,7 +67,14 @@ export function embeddedTargets(environment: NodeJS.ProcessEnv, opts: EmbeddedOv
     temporal: [{ name: 'temporal', grpc: { address: env.TEMPORAL_ADDRESS, healthService: '' } }],
     temporalUi: env.TEMPORAL_UI_URL ? searchAttributesPage(env.TEMPORAL_UI_URL, env.TEMPORAL_NAMESPACE ?? 'default') : undefined,
     workers: [{ name: 'worker', url: opts.workerMetrics ?? metricsUrl(Number(env.PURSEFLOW_WORKER_METRICS_PORT ?? 9464)) }],
-    readerAgents: [{ name: 'reader-agent', url: opts.readerAgentMetrics ?? metricsUrl(Number(env.PURSEFLOW_READER_AGENT_METRICS_PORT ?? 9465)) }],
+    // `app up` runs two agents: the PC/SC demo reader's and the simulated ACR30S's. An agent named on
+    // the command line is the only one probed (a deployment that runs its own).
+    readerAgents: opts.readerAgentMetrics
+      ? [{ name: 'reader-agent', url: opts.readerAgentMetrics }]
+      : [
+          { name: 'reader-agent', url: metricsUrl(Number(env.PURSEFLOW_READER_AGENT_METRICS_PORT ?? 9465)) },
+          { name: 'reader-agent-acr30', url: metricsUrl(Number(env.PURSEFLOW_ACR30_AGENT_METRICS_PORT ?? 9466)) },
+        ],
     portal: { name: 'portal', url: opts.portal ?? `http://127.0.0.1:${portalPort(env)}/readyz` },
   };
 }

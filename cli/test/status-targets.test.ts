@@ -61,6 +61,14 @@ describe('the embedded profile\'s status targets', () => {
     expect(defaults.workers).toEqual([{ name: 'worker', url: 'http://127.0.0.1:9464/metrics' }]);
   });
 
+  it("probe both reader agents `app up` runs, or only the one named with --reader-agent-metrics", () => {
+    expect(embeddedTargets({}).readerAgents).toEqual([
+      { name: 'reader-agent', url: 'http://127.0.0.1:9465/metrics' },
+      { name: 'reader-agent-acr30', url: 'http://127.0.0.1:9466/metrics' },
+    ]);
+    expect(embeddedTargets({}, { readerAgentMetrics: 'http://agent:1/metrics' }).readerAgents).toEqual([{ name: 'reader-agent', url: 'http://agent:1/metrics' }]);
+  });
+
   it('leave the Web UI out when Temporal is external and no TEMPORAL_UI_URL names its UI', () => {
     expect(embeddedTargets({ TEMPORAL_ADDRESS: 'temporal.internal:7233' }).temporalUi).toBeUndefined();
   });
