@@ -42,8 +42,6 @@ import {
 /** The task queue of the server worker. */
 export const DEFAULT_SERVER_TASK_QUEUE = SERVER_TASK_QUEUE;
 
-export type DownloadClientErrorCode = 'request_invalid' | 'evidence_refused' | 'download_not_found';
-
 /**
  * A workflow task a killed worker had started is handed to another worker only after this time-out
  * (Temporal's default is 10 s, which made a worker kill stall a download 10.3–10.6 s in
@@ -52,6 +50,8 @@ export type DownloadClientErrorCode = 'request_invalid' | 'evidence_refused' | '
  * not cut short by it.
  */
 export const DOWNLOAD_WORKFLOW_TASK_TIMEOUT = '8 seconds';
+
+export type DownloadClientErrorCode = 'request_invalid' | 'evidence_refused' | 'download_not_found';
 
 export class DownloadClientError extends Error {
   override readonly name = 'DownloadClientError';
