@@ -17,5 +17,7 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 done
 [ -e "$line-host" ] || { echo "demo-reader: socat made no pty pair" >&2; exit 69; }
 node "${PURSEFLOW_APP_DIR:-/app}/dist/cli/main.js" sim acr30 --tty "$line-reader" --csn "$PURSEFLOW_DEMO_CSN" --state /tmp/demo-card.json &
-sleep 1
+# No fixed wait for the simulator: the reader agent's first GET_ACR_STAT waits for its answer (2 s,
+# then up to three NAKs or resends), as under `purseflow app up`; a reader that never answers stops
+# the container and compose restarts it.
 exec purseflow-entrypoint reader-agent --reader-id "${PURSEFLOW_READER_ID:-demo-reader}" --tty "$line-host"

@@ -11,6 +11,7 @@
 // its command allows (replyFits, §1.7); one that does not is dropped with a 'line-warning'.
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
+import { formatSw } from '../apdu/status-word';
 import { ReaderError } from '../reader/reader-error';
 import { decodeResponse, encodeCommand, type AcrResponse } from './acr30-frame';
 import { INS, isReaderSuccess, replyFits, UNSOLICITED, UNSOLICITED_SW1 } from './acr30-commands';
@@ -225,10 +226,12 @@ export class Acr30Link extends EventEmitter<LinkEvents> {
   private async resynchronise(ins: number, policy: CommandPolicy): Promise<void> {
     const budgetMs = (this.retries + 1) * Math.max(policy.timeoutMs, this.givenUpWaitMs);
     const deadline = Date.now() + budgetMs;
-    for (let left = this.lastByteAt + QUIET_BEFORE_RESYNC_MS - Date.now(); left > 0 && !this.gone; ) {
-      await new Promise((r) => setTimeout(r, Math.min(left, Math.max(deadline - Date.now(), 0))));
-      if (Date.now() >= deadline) break; // a line that never falls silent: the probe sorts it out
-      left = this.lastByteAt + QUIET_BEFORE_RESYNC_MS - Date.now();
+    // Wait for a quiet line; one that never falls silent within the budget is left to the probe.
+    for (;;) {
+      const quietIn = this.lastByteAt + QUIET_BEFORE_RESYNC_MS - Date.now();
+      const budgetLeft = deadline - Date.now();
+      if (quietIn <= 0 || budgetLeft <= 0 || this.gone) break;
+      await new Promise((r) => setTimeout(r, Math.min(quietIn, budgetLeft)));
     }
     this.assertOpen(ins);
     this.counters.resyncs += 1;
@@ -436,7 +439,7 @@ export class Acr30Link extends EventEmitter<LinkEvents> {
 
   private discard(reply: AcrResponse, awaitingIns: number | null, reason: LineWarning['reason'], why: string): void {
     this.counters.repliesDiscarded += 1;
-    const status = ((reply.sw1 << 8) | reply.sw2).toString(16).toUpperCase().padStart(4, '0');
+    const status = formatSw((reply.sw1 << 8) | reply.sw2);
     this.emit('line-warning', {
       code: 'reply_discarded',
       reason,

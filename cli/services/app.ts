@@ -76,6 +76,11 @@ export function portalPort(env: NodeJS.ProcessEnv = process.env): number {
   return Number(env.PURSEFLOW_PORTAL_PORT || 8080);
 }
 
+/** Where the embedded profile's ACR30S reader agent serves /metrics (the PC/SC agent keeps the default 9465). */
+export function acr30AgentMetricsPort(env: NodeJS.ProcessEnv = process.env): number {
+  return Number(env.PURSEFLOW_ACR30_AGENT_METRICS_PORT || 9466);
+}
+
 /** The embedded profile's processes: one server worker, both demo readers (PC/SC in vpcd, ACR30S on socat), the portal. */
 export function embeddedApp(config: ServicesConfig): AppLayout {
   const alive = async () => true;
@@ -87,7 +92,7 @@ export function embeddedApp(config: ServicesConfig): AppLayout {
       ready: alive,
     },
     { name: 'reader-agent', args: ['reader-agent', '--reader-id', DEMO_READER_ID, '--reader', DEMO_READER_NAME], ready: alive },
-    ...serialReaderProcesses(config.dataDir, process.env.PURSEFLOW_ACR30_AGENT_METRICS_PORT || '9466', alive),
+    ...serialReaderProcesses(config.dataDir, String(acr30AgentMetricsPort()), alive),
     { name: 'portal', args: ['portal'], ready: async () => canConnect(portalPort()) },
   ];
   return { dataDir: config.dataDir, readyTimeoutMs: config.readyTimeoutMs, processes };

@@ -16,7 +16,7 @@ export { canConnect, freePortRun, isPortFree } from './process-control';
 export type { ServiceStatus } from './service-status';
 export type { AppLayout } from './app';
 export { buildTemporalCli, resolveTemporalCli } from './temporal-cli';
-export { startApp, stopApp, appStatus, appPids, embeddedApp, portalPort, DEMO_CARD_CSN, DEMO_READER_ID, DEMO_ACR30_CARD_CSN, DEMO_ACR30_READER_ID, APP_PROCESS_NAMES } from './app';
+export { startApp, stopApp, appStatus, appPids, embeddedApp, portalPort, acr30AgentMetricsPort, DEMO_CARD_CSN, DEMO_READER_ID, DEMO_ACR30_CARD_CSN, DEMO_ACR30_READER_ID, APP_PROCESS_NAMES } from './app';
 export {
   readProductionConfig,
   parseProductionServiceNames,

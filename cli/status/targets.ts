@@ -2,7 +2,7 @@
  * Where `purseflow status` looks, per profile: pure functions of the profile's configuration, so the
  * addresses are the ones the service manager starts things on (and a unit test can read them).
  */
-import { frontendAddress, portalPort, productionApp, productionEnvironment, readServicesConfig, servicesEnvironment, TEMPORAL_SERVICES, webUiUrl } from '../services';
+import { acr30AgentMetricsPort, frontendAddress, portalPort, productionApp, productionEnvironment, readServicesConfig, servicesEnvironment, TEMPORAL_SERVICES, webUiUrl } from '../services';
 import type { ProductionConfig, TemporalService } from '../services';
 
 /** An HTTP endpoint and the name its report line carries. */
@@ -73,7 +73,7 @@ export function embeddedTargets(environment: NodeJS.ProcessEnv, opts: EmbeddedOv
       ? [{ name: 'reader-agent', url: opts.readerAgentMetrics }]
       : [
           { name: 'reader-agent', url: metricsUrl(Number(env.PURSEFLOW_READER_AGENT_METRICS_PORT ?? 9465)) },
-          { name: 'reader-agent-acr30', url: metricsUrl(Number(env.PURSEFLOW_ACR30_AGENT_METRICS_PORT ?? 9466)) },
+          { name: 'reader-agent-acr30', url: metricsUrl(acr30AgentMetricsPort(env)) },
         ],
     portal: { name: 'portal', url: opts.portal ?? `http://127.0.0.1:${portalPort(env)}/readyz` },
   };
