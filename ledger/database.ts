@@ -141,10 +141,11 @@ export async function foldedQuery<R>(client: SqlClient, name: string, text: stri
     await simple.query(`PREPARE ${name} AS ${text}`);
     prepared.add(name);
   }
-  const args = values.map((v) => argument(v, (t) => simple.escapeLiteral(t))).join(', ');
+  // EXECUTE takes no parentheses when there is nothing to pass.
+  const args = values.length === 0 ? '' : `(${values.map((v) => argument(v, (t) => simple.escapeLiteral(t))).join(', ')})`;
   let results: Awaited<ReturnType<SimpleQueryClient['query']>>;
   try {
-    results = await simple.query(`${fold.begin ? `${FOLDED_BEGIN}; ` : ''}EXECUTE ${name}(${args})${fold.commit ? '; COMMIT' : ''}`);
+    results = await simple.query(`${fold.begin ? `${FOLDED_BEGIN}; ` : ''}EXECUTE ${name}${args}${fold.commit ? '; COMMIT' : ''}`);
   } catch (err) {
     // Someone (DISCARD ALL, a pooler) dropped the prepared statement: prepare again on retry.
     if ((err as { code?: unknown }).code === '26000') prepared.delete(name);

@@ -12,6 +12,7 @@
  */
 import type { Knex } from 'knex';
 import { foldedQuery, inTransaction, type QueryResult, type SqlClient } from './database';
+import { LOCK_ACCOUNTS, READ_STATE, lockAndReadStatement, writeDecisionStatement, type Guard, type Statement } from './decision-statements';
 import { LedgerError } from './errors';
 import { decideExpiries, decideTransferBatch, idsToRead, type AccountRow, type BatchDecision, type BatchState, type PendingResolution, type TransferRow } from './transfer-batch';
 import type { CreateTransferResult } from './result-codes';
@@ -40,104 +41,6 @@ interface TransferRecord {
   user_data: string | null;
   ts_us: string;
 }
-
-const LOCK_ACCOUNTS = `
-  WITH wanted AS (
-    SELECT unnest($1::uuid[]) AS id
-    UNION SELECT debit_account_id FROM ledger_transfers WHERE id = ANY($2::uuid[])
-    UNION SELECT credit_account_id FROM ledger_transfers WHERE id = ANY($2::uuid[])
-  )
-  SELECT a.id, a.ledger, a.flags, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted
-  FROM ledger_accounts a
-  WHERE a.id IN (SELECT id FROM wanted)
-  ORDER BY a.id
-  FOR NO KEY UPDATE OF a`;
-
-// The select list is evaluated in order: the locks first, then the reads and the clock.
-const LOCK_AND_READ = `
-  WITH wanted AS (
-    SELECT unnest($1::uuid[]) AS id
-    UNION SELECT debit_account_id FROM ledger_transfers WHERE id = ANY($2::uuid[])
-    UNION SELECT credit_account_id FROM ledger_transfers WHERE id = ANY($2::uuid[])
-  ), locked AS (
-    SELECT a.id, a.ledger, a.flags, a.debits_pending::text, a.debits_posted::text, a.credits_pending::text, a.credits_posted::text
-    FROM ledger_accounts a
-    WHERE a.id IN (SELECT id FROM wanted)
-    ORDER BY a.id
-    FOR NO KEY UPDATE OF a
-  )
-  SELECT (SELECT coalesce(json_agg(l), '[]') FROM locked l) AS accounts,
-    (SELECT coalesce(json_agg(t), '[]') FROM (
-      SELECT id, debit_account_id, credit_account_id, amount::text AS amount, pending_id, ledger, code, flags, timeout, user_data,
-        ((extract(epoch FROM "timestamp") * 1000000)::bigint)::text AS ts_us
-      FROM ledger_transfers WHERE id = ANY($3::uuid[])) t) AS transfers,
-    (SELECT coalesce(json_agg(f), '[]') FROM (SELECT id, result FROM ledger_failed_transfers WHERE id = ANY($4::uuid[])) f) AS failed,
-    (SELECT coalesce(json_agg(r), '[]') FROM (SELECT pending_id, resolution FROM ledger_pending_resolutions WHERE pending_id = ANY($2::uuid[])) r) AS resolutions,
-    (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now_us`;
-
-// Amounts travel as text inside JSON: JSON numbers would round bigints above 2^53.
-const READ_STATE = `
-  SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now_us,
-    (SELECT coalesce(json_agg(t), '[]') FROM (
-      SELECT id, debit_account_id, credit_account_id, amount::text AS amount, pending_id, ledger, code, flags, timeout, user_data,
-        ((extract(epoch FROM "timestamp") * 1000000)::bigint)::text AS ts_us
-      FROM ledger_transfers WHERE id = ANY($1::uuid[])) t) AS transfers,
-    (SELECT coalesce(json_agg(f), '[]') FROM (SELECT id, result FROM ledger_failed_transfers WHERE id = ANY($2::uuid[])) f) AS failed,
-    (SELECT coalesce(json_agg(r), '[]') FROM (SELECT pending_id, resolution FROM ledger_pending_resolutions WHERE pending_id = ANY($3::uuid[])) r) AS resolutions`;
-
-const WRITE_DECISION = `
-  WITH guard AS (
-    SELECT (SELECT count(*) FROM ledger_transfers WHERE id = ANY($32::uuid[])) = $33::bigint
-      AND (SELECT count(*) FROM ledger_failed_transfers WHERE id = ANY($34::uuid[])) = $35::bigint
-      AND (SELECT count(*) FROM ledger_pending_resolutions WHERE pending_id = ANY($36::uuid[])) = $37::bigint
-      AND ($38::bigint IS NULL OR clock_timestamp() < timestamptz 'epoch' + $38::bigint * interval '1 microsecond') AS fresh
-  ),
-  batch AS (SELECT timestamptz 'epoch' + $1::bigint * interval '1 microsecond' AS ts FROM guard WHERE guard.fresh),
-  new_transfers AS (
-    INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, pending_id, ledger, code, flags, timeout, user_data, "timestamp")
-    SELECT u.id, u.debit, u.credit, u.amount, u.pending_id, u.ledger, u.code, u.flags, u.timeout, u.user_data, batch.ts
-    FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::bigint[], $6::uuid[], $7::int[], $8::int[], $9::int[], $10::int[], $11::text[])
-      WITH ORDINALITY AS u(id, debit, credit, amount, pending_id, ledger, code, flags, timeout, user_data, ord), batch
-    ORDER BY u.ord
-    RETURNING id, seq
-  ),
-  account_updates AS (
-    UPDATE ledger_accounts a
-    SET flags = u.flags, debits_pending = u.dp, debits_posted = u.dpo, credits_pending = u.cp, credits_posted = u.cpo, updated_at = batch.ts
-    FROM unnest($12::uuid[], $13::int[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[]) AS u(id, flags, dp, dpo, cp, cpo), batch
-    WHERE a.id = u.id
-    RETURNING 1
-  ),
-  resolutions AS (
-    INSERT INTO ledger_pending_resolutions (pending_id, resolution, resolved_by, "timestamp")
-    SELECT u.pending_id, u.resolution, u.resolved_by, batch.ts FROM unnest($18::uuid[], $19::text[], $20::uuid[]) AS u(pending_id, resolution, resolved_by), batch
-    RETURNING 1
-  ),
-  timeouts_added AS (
-    INSERT INTO ledger_pending_timeouts (pending_id, expires_at)
-    SELECT u.pending_id, timestamptz 'epoch' + u.expires_us * interval '1 microsecond' FROM unnest($21::uuid[], $22::bigint[]) AS u(pending_id, expires_us), batch
-    RETURNING 1
-  ),
-  timeouts_removed AS (
-    DELETE FROM ledger_pending_timeouts WHERE pending_id = ANY($23::uuid[]) AND (SELECT fresh FROM guard) RETURNING 1
-  ),
-  failures AS (
-    INSERT INTO ledger_failed_transfers (id, result, "timestamp")
-    SELECT u.id, u.result, batch.ts FROM unnest($24::uuid[], $25::text[]) AS u(id, result), batch
-    RETURNING 1
-  ),
-  history AS (
-    INSERT INTO ledger_account_history (account_id, seq, transfer_id, "timestamp", debits_pending, debits_posted, credits_pending, credits_posted)
-    SELECT h.account_id, coalesce(t.seq, nextval('ledger_event_seq')), h.transfer_id, batch.ts, h.dp, h.dpo, h.cp, h.cpo
-    FROM unnest($26::uuid[], $27::uuid[], $28::bigint[], $29::bigint[], $30::bigint[], $31::bigint[]) WITH ORDINALITY AS h(account_id, transfer_id, dp, dpo, cp, cpo, ord)
-      CROSS JOIN batch LEFT JOIN new_transfers t ON t.id = h.transfer_id
-    ORDER BY h.ord
-    RETURNING 1
-  )
-  SELECT (SELECT fresh FROM guard) AS fresh, (SELECT count(*) FROM new_transfers) AS transfers, (SELECT count(*) FROM account_updates) AS accounts,
-    (SELECT count(*) FROM resolutions) AS resolutions, (SELECT count(*) FROM timeouts_added) AS timeouts_added,
-    (SELECT count(*) FROM timeouts_removed) AS timeouts_removed, (SELECT count(*) FROM failures) AS failures,
-    (SELECT count(*) FROM history) AS history`;
 
 function toAccountRow(r: AccountRecord): AccountRow {
   return {
@@ -188,7 +91,7 @@ interface Channel {
   readonly folded: boolean;
 }
 
-function statement<R>(channel: Channel, name: string, text: string, values: unknown[], fold: { begin?: boolean; commit?: boolean }): Promise<QueryResult<R>> {
+function statement<R>(channel: Channel, { name, text, values }: Statement, fold: { begin?: boolean; commit?: boolean }): Promise<QueryResult<R>> {
   if (channel.folded) return foldedQuery<R>(channel.client, `${name}_folded`, text, values, fold);
   return channel.client.query<R>({ name, text, values });
 }
@@ -200,15 +103,6 @@ interface ReadRecord {
   resolutions: { pending_id: string; resolution: PendingResolution }[];
 }
 
-/** What the write statement re-checks: the reads a decision rests on, and the deadline of the pendings it ends. */
-interface Guard {
-  readonly transferIds: string[];
-  readonly transfersFound: number;
-  readonly eventIds: string[];
-  readonly failedFound: number;
-  readonly pendingIds: string[];
-  readonly resolutionsFound: number;
-}
 
 /**
  * Locks the accounts and reads the state. `careful` reads after the locks are held (a fresh
@@ -220,10 +114,10 @@ async function loadState(channel: Channel, accountIds: string[], transferIds: st
   let accounts: AccountRecord[];
   let read: ReadRecord;
   if (careful) {
-    accounts = (await statement<AccountRecord>(channel, 'ledger_lock_accounts', LOCK_ACCOUNTS, [accountIds, pendingIds], { begin: true })).rows;
-    read = (await statement<ReadRecord>(channel, 'ledger_read_state', READ_STATE, [readIds, transferIds, pendingIds], {})).rows[0];
+    accounts = (await statement<AccountRecord>(channel, { name: 'ledger_lock_accounts', text: LOCK_ACCOUNTS, values: [accountIds, pendingIds] }, { begin: true })).rows;
+    read = (await statement<ReadRecord>(channel, { name: 'ledger_read_state', text: READ_STATE, values: [readIds, transferIds, pendingIds] }, {})).rows[0];
   } else {
-    const row = (await statement<ReadRecord & { accounts: AccountRecord[] }>(channel, 'ledger_lock_and_read', LOCK_AND_READ, [accountIds, pendingIds, readIds, transferIds], { begin: true })).rows[0];
+    const row = (await statement<ReadRecord & { accounts: AccountRecord[] }>(channel, lockAndReadStatement(accountIds, pendingIds, readIds, transferIds), { begin: true })).rows[0];
     accounts = row.accounts;
     read = row;
   }
@@ -263,57 +157,9 @@ function earliestDeadline(d: BatchDecision, state: BatchState): number | null {
 }
 
 async function writeDecision(channel: Channel, state: BatchState, guard: Guard, d: BatchDecision): Promise<void> {
-  const t = d.newTransfers;
-  const a = d.accounts;
-  const nowUs = state.nowUs;
   // Even a batch that writes nothing runs the statement: its guard proves the answers were not
   // decided on a stale read.
-  const written = await statement<{ fresh: boolean }>(
-    channel,
-    'ledger_write_decision',
-    WRITE_DECISION,
-    [
-      nowUs,
-      t.map((x) => x.id),
-      t.map((x) => x.debitAccountId),
-      t.map((x) => x.creditAccountId),
-      t.map((x) => x.amount),
-      t.map((x) => x.pendingId),
-      t.map((x) => x.ledger),
-      t.map((x) => x.code),
-      t.map((x) => x.flags),
-      t.map((x) => x.timeout),
-      t.map((x) => x.userData),
-      a.map((x) => x.id),
-      a.map((x) => x.flags),
-      a.map((x) => x.debitsPending),
-      a.map((x) => x.debitsPosted),
-      a.map((x) => x.creditsPending),
-      a.map((x) => x.creditsPosted),
-      d.resolutions.map((x) => x.pendingId),
-      d.resolutions.map((x) => x.resolution),
-      d.resolutions.map((x) => x.resolvedBy),
-      d.timeoutsToInsert.map((x) => x.pendingId),
-      d.timeoutsToInsert.map((x) => x.expiresAtUs),
-      d.timeoutsToDelete,
-      d.failures.map((x) => x.id),
-      d.failures.map((x) => x.result),
-      d.history.map((x) => x.accountId),
-      d.history.map((x) => x.transferId),
-      d.history.map((x) => x.debitsPending),
-      d.history.map((x) => x.debitsPosted),
-      d.history.map((x) => x.creditsPending),
-      d.history.map((x) => x.creditsPosted),
-      guard.transferIds,
-      guard.transfersFound,
-      guard.eventIds,
-      guard.failedFound,
-      guard.pendingIds,
-      guard.resolutionsFound,
-      earliestDeadline(d, state),
-    ],
-    { commit: true },
-  );
+  const written = await statement<{ fresh: boolean }>(channel, writeDecisionStatement(state.nowUs, d, guard, earliestDeadline(d, state)), { commit: true });
   // A stale guard wrote nothing (and a folded COMMIT committed nothing): decide again, carefully.
   if (!written.rows[0].fresh) throw new StaleRead();
 }
