@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { isAccountCode, type Account, type AccountInput, type LedgerDefinition } from './account';
 import { inTransaction } from './database';
-import { LedgerError } from './errors';
+import { assertLedger, LedgerError } from './errors';
 import { ACCOUNT_FLAG_BITS as A, decodeAccountFlags, encodeAccountFlags, hasFlag } from './flags';
 import { isLedgerId } from './identifiers';
 import type { CreateAccountResult } from './result-codes';
@@ -105,10 +105,45 @@ class ConcurrentAccountCreation extends Error {
   readonly code = '23505';
 }
 
+/**
+ * The checks of an imported account that need no stored state (TigerBeetle makes them first): a
+ * request is imported or live as a whole, by its first account, and an imported account carries
+ * its own past opening time. Returns that time in microseconds (null for a live account).
+ */
+function importedTimestamp(input: AccountInput, requestImported: boolean, clock: ImportClock | null): CreateAccountResult | number | null {
+  const imported = input.flags?.imported === true;
+  if (imported !== requestImported) return requestImported ? 'imported_event_expected' : 'imported_event_not_expected';
+  if (!imported) return input.timestamp === undefined ? null : 'timestamp_must_be_zero';
+  assertLedger(clock !== null, 'an importing request runs with the import clock locked');
+  const ms = input.timestamp?.getTime();
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) return 'imported_event_timestamp_out_of_range';
+  const us = ms * 1000;
+  if (us >= clock.nowUs) return 'imported_event_timestamp_must_not_advance';
+  return us;
+}
+
+interface ImportClock {
+  readonly nowUs: number;
+  /** The latest imported timestamp, this request's imports included. */
+  lastUs: number;
+}
+
 export async function createAccounts(knex: Knex, inputs: readonly AccountInput[]): Promise<CreateAccountOutcome[]> {
   const ids = [...new Set(inputs.map((i) => i.id).filter(isLedgerId))];
   const ledgers = [...new Set(inputs.map((i) => i.ledger).filter((l) => Number.isInteger(l)))];
+  const requestImported = inputs[0]?.flags?.imported === true;
   return inTransaction(knex, async (client) => {
+    // An importing request holds the import clock to its end: imports are ordered across the
+    // ledger, and account creation is rare enough to take turns.
+    let clock: ImportClock | null = null;
+    if (requestImported) {
+      const row = await client.query<{ last_us: string; now_us: string }>({
+        text: `SELECT last_us::text, ((extract(epoch FROM clock_timestamp()) * 1000000)::bigint)::text AS now_us FROM ledger_import_clock WHERE id = 1 FOR UPDATE`,
+      });
+      assertLedger(row.rows.length === 1, 'ledger_import_clock has no row; run migrateLedger');
+      clock = { nowUs: Number(row.rows[0].now_us), lastUs: Number(row.rows[0].last_us) };
+    }
+    const openedAt = new Map<string, number>();
     const existing = await client.query<AccountRecord>({ text: 'SELECT * FROM ledger_accounts WHERE id = ANY($1::uuid[])', values: [ids] });
     const known = await client.query<{ id: number }>({ text: 'SELECT id FROM ledger_ledgers WHERE id = ANY($1::int[])', values: [ledgers] });
     const knownLedgers = new Set(known.rows.map((r) => r.id));
@@ -118,23 +153,32 @@ export async function createAccounts(knex: Knex, inputs: readonly AccountInput[]
     const created = new Map<string, AccountInput>();
     const results: CreateAccountOutcome[] = new Array(inputs.length);
     const decide = (input: AccountInput): CreateAccountResult => {
+      const at = importedTimestamp(input, requestImported, clock);
+      if (typeof at === 'string') return at;
       if (!isLedgerId(input.id)) return 'id_must_be_uuid';
       const before = stored.get(input.id) ?? (created.has(input.id) ? comparable(created.get(input.id)!) : undefined);
       if (before) return compareAccount(comparable(input), before);
       const shape = checkAccountShape(input);
       if (shape) return shape;
       if (!knownLedgers.has(input.ledger)) return 'ledger_not_found';
+      if (at !== null && clock) {
+        if (at <= clock.lastUs) return 'imported_event_timestamp_must_not_regress';
+        clock.lastUs = at;
+        openedAt.set(input.id, at);
+      }
       created.set(input.id, input);
       return 'ok';
     };
     let chain: string[] = [];
     let chainStart = -1;
+    let chainClockUs = 0;
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i];
       const linked = input.flags?.linked === true;
       if (linked && chainStart < 0) {
         chainStart = i;
         chain = [];
+        chainClockUs = clock?.lastUs ?? 0;
       }
       const result: CreateAccountResult = linked && i === inputs.length - 1 ? 'linked_event_chain_open' : decide(input);
       results[i] = { id: input.id, result };
@@ -142,6 +186,9 @@ export async function createAccounts(knex: Knex, inputs: readonly AccountInput[]
       if (result === 'ok') chain.push(input.id);
       if (result !== 'ok' && result !== 'exists') {
         for (const id of chain) created.delete(id);
+        // A failed chain leaves no trace, its imports' timestamps included.
+        if (clock) clock.lastUs = chainClockUs;
+        for (const id of chain) openedAt.delete(id);
         for (let j = chainStart; j < i; j++) results[j] = { id: inputs[j].id, result: 'linked_event_failed' };
         let j = i + 1;
         if (linked) {
@@ -159,8 +206,11 @@ export async function createAccounts(knex: Knex, inputs: readonly AccountInput[]
     const rows = [...created.values()];
     if (rows.length > 0) {
       const inserted = await client.query({
-        text: `INSERT INTO ledger_accounts (id, ledger, code, owner_ref, flags, metadata)
-               SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], $6::jsonb[])
+        // An imported account is opened (and last changed) at its own timestamp; a live one now().
+        text: `INSERT INTO ledger_accounts (id, ledger, code, owner_ref, flags, metadata, created_at, updated_at)
+               SELECT u.id, u.ledger, u.code, u.owner_ref, u.flags, u.metadata, coalesce(t.at, now()), coalesce(t.at, now())
+               FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], $6::jsonb[], $7::bigint[]) AS u(id, ledger, code, owner_ref, flags, metadata, opened_us),
+                 LATERAL (SELECT timestamptz 'epoch' + u.opened_us * interval '1 microsecond' AS at) t
                ON CONFLICT (id) DO NOTHING`,
         values: [
           rows.map((r) => r.id),
@@ -169,9 +219,13 @@ export async function createAccounts(knex: Knex, inputs: readonly AccountInput[]
           rows.map((r) => r.ownerRef ?? null),
           rows.map((r) => encodeAccountFlags(r.flags) & ~A.linked),
           rows.map((r) => (r.metadata ? JSON.stringify(r.metadata) : null)),
+          rows.map((r) => openedAt.get(r.id) ?? null),
         ],
       });
       if (inserted.rowCount !== rows.length) throw new ConcurrentAccountCreation('an account id was created concurrently');
+    }
+    if (clock && openedAt.size > 0) {
+      await client.query({ text: 'UPDATE ledger_import_clock SET last_us = $1 WHERE id = 1', values: [clock.lastUs] });
     }
     return results;
   });

@@ -45,6 +45,11 @@ export interface AccountInput {
   readonly ownerRef?: string | null;
   readonly flags?: AccountFlags;
   readonly metadata?: Record<string, unknown> | null;
+  /**
+   * Only with `flags.imported`: when the account was really opened (in the past, after the last
+   * imported event). Without the flag the ledger stamps it and this must be left out.
+   */
+  readonly timestamp?: Date;
 }
 
 export interface Account {

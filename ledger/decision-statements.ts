@@ -23,6 +23,8 @@ export interface Guard {
   readonly failedFound: number;
   readonly pendingIds: string[];
   readonly resolutionsFound: number;
+  /** The latest imported timestamp the decision read, when the batch imports (null: it does not). */
+  readonly lastImportedUs: number | null;
 }
 
 /** Numbers parameters in the order the text uses them. */
@@ -38,6 +40,10 @@ class Parameters {
   }
 }
 
+const UPDATED_US = `((extract(epoch FROM a.updated_at) * 1000000)::bigint)::text AS updated_us`;
+/** Read without a lock: the write statement takes the row only if it still holds this value. */
+const LAST_IMPORTED_US = `(SELECT last_us::text FROM ledger_import_clock WHERE id = 1)`;
+
 /** Amounts and counters travel as text inside JSON: JSON numbers would round bigints above 2^53. */
 const TRANSFER_COLUMNS = `id, debit_account_id, credit_account_id, amount::text AS amount, pending_id, ledger, code, flags, timeout, user_data,
         ((extract(epoch FROM "timestamp") * 1000000)::bigint)::text AS ts_us`;
@@ -47,7 +53,7 @@ const TRANSFER_COLUMNS = `id, debit_account_id, credit_account_id, amount::text 
  * round trip, read the batch's ids, failed ids, resolutions and the clock. The select list is
  * evaluated in order: the locks first, then the reads.
  */
-export function lockAndReadStatement(accountIds: string[], pendingIds: string[], readIds: string[], eventIds: string[]): Statement {
+export function lockAndReadStatement(accountIds: string[], pendingIds: string[], readIds: string[], eventIds: string[], imports: boolean): Statement {
   const p = new Parameters();
   const ends = pendingIds.length > 0;
   const accounts = p.add(accountIds, 'uuid[]');
@@ -64,18 +70,19 @@ export function lockAndReadStatement(accountIds: string[], pendingIds: string[],
   WITH wanted AS (
     ${wanted}
   ), locked AS (
-    SELECT a.id, a.ledger, a.flags, a.debits_pending::text, a.debits_posted::text, a.credits_pending::text, a.credits_posted::text
+    SELECT a.id, a.ledger, a.flags, a.debits_pending::text, a.debits_posted::text, a.credits_pending::text, a.credits_posted::text, ${UPDATED_US}
     FROM ledger_accounts a
     WHERE a.id IN (SELECT id FROM wanted)
     ORDER BY a.id
     FOR NO KEY UPDATE OF a
   )
   SELECT (SELECT coalesce(json_agg(l), '[]') FROM locked l) AS accounts,
+    ${imports ? LAST_IMPORTED_US : `'0'`} AS last_imported_us,
     ${reads} AS transfers,
     ${failed} AS failed,
     ${resolutions} AS resolutions,
     (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now_us`;
-  return { name: `ledger_lock_and_read_${ends ? 'e' : ''}${readIds.length > 0 ? 'r' : ''}${eventIds.length > 0 ? 'f' : ''}`, text, values: p.values };
+  return { name: `ledger_lock_and_read_${ends ? 'e' : ''}${readIds.length > 0 ? 'r' : ''}${eventIds.length > 0 ? 'f' : ''}${imports ? 'm' : ''}`, text, values: p.values };
 }
 
 /** Statement 1 of the careful path: only the locks (its reads follow in READ_STATE, after the locks are held). */
@@ -85,7 +92,7 @@ export const LOCK_ACCOUNTS = `
     UNION SELECT debit_account_id FROM ledger_transfers WHERE id = ANY($2::uuid[])
     UNION SELECT credit_account_id FROM ledger_transfers WHERE id = ANY($2::uuid[])
   )
-  SELECT a.id, a.ledger, a.flags, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted
+  SELECT a.id, a.ledger, a.flags, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted, ${UPDATED_US}
   FROM ledger_accounts a
   WHERE a.id IN (SELECT id FROM wanted)
   ORDER BY a.id
@@ -93,6 +100,7 @@ export const LOCK_ACCOUNTS = `
 
 export const READ_STATE = `
   SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now_us,
+    ${LAST_IMPORTED_US} AS last_imported_us,
     (SELECT coalesce(json_agg(t), '[]') FROM (SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ANY($1::uuid[])) t) AS transfers,
     (SELECT coalesce(json_agg(f), '[]') FROM (SELECT id, result FROM ledger_failed_transfers WHERE id = ANY($2::uuid[])) f) AS failed,
     (SELECT coalesce(json_agg(r), '[]') FROM (SELECT pending_id, resolution FROM ledger_pending_resolutions WHERE pending_id = ANY($3::uuid[])) r) AS resolutions`;
@@ -131,10 +139,25 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
     shape += letter;
   };
   const writes = d.newTransfers.length + d.accounts.length + d.resolutions.length + d.timeoutsToInsert.length + d.timeoutsToDelete.length + d.failures.length + d.history.length;
+  // A batch that imported events stamps each row with its event's own time and moves the import
+  // clock, but only from the value it decided on: a concurrent import that moved it first leaves
+  // this statement with no batch row, so it writes nothing and the batch is decided again.
+  const imported = d.lastImportedUs !== null;
+  if (imported) {
+    assertLedger(guard.lastImportedUs !== null, 'a batch imported events without reading the import clock');
+    assertLedger(d.lastImportedUs! > guard.lastImportedUs, 'the import clock must move forward');
+    ctes.push(
+      `import_clock AS (UPDATE ledger_import_clock SET last_us = ${p.add(d.lastImportedUs, 'bigint')} WHERE id = 1 AND last_us = ${p.add(guard.lastImportedUs, 'bigint')} AND (SELECT fresh FROM guard) RETURNING 1)`,
+    );
+    shape += 'm';
+  }
+  const stamp = (column: string): string => (imported ? `timestamptz 'epoch' + ${column} * interval '1 microsecond'` : 'batch.ts');
   if (writes > 0) {
     shape += '_';
-    ctes.push(`batch AS (SELECT timestamptz 'epoch' + ${p.add(nowUs, 'bigint')} * interval '1 microsecond' AS ts FROM guard WHERE guard.fresh)`);
+    ctes.push(`batch AS (SELECT timestamptz 'epoch' + ${p.add(nowUs, 'bigint')} * interval '1 microsecond' AS ts FROM guard${imported ? ', import_clock' : ''} WHERE guard.fresh)`);
   }
+  // Each row's own timestamp travels only when the batch imported events (live rows share batch.ts).
+  const timestamps = (rows: readonly { timestampUs: number }[]): [unknown[], string][] => (imported ? [[rows.map((x) => x.timestampUs), 'bigint[]']] : []);
   const t = d.newTransfers;
   const historyJoinsTransfers = d.history.length > 0 && t.length > 0;
   if (t.length > 0) {
@@ -143,7 +166,7 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
       'n',
       `
     INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, pending_id, ledger, code, flags, timeout, user_data, "timestamp")
-    SELECT u.id, u.debit, u.credit, u.amount, u.pending_id, u.ledger, u.code, u.flags, u.timeout, u.user_data, batch.ts
+    SELECT u.id, u.debit, u.credit, u.amount, u.pending_id, u.ledger, u.code, u.flags, u.timeout, u.user_data, ${stamp('u.ts_us')}
     FROM unnest(${p.columns(
       [t.map((x) => x.id), 'uuid[]'],
       [t.map((x) => x.debitAccountId), 'uuid[]'],
@@ -155,8 +178,9 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
       [t.map((x) => x.flags), 'int[]'],
       [t.map((x) => x.timeout), 'int[]'],
       [t.map((x) => x.userData), 'text[]'],
+      ...timestamps(t),
     )})
-      WITH ORDINALITY AS u(id, debit, credit, amount, pending_id, ledger, code, flags, timeout, user_data, ord), batch
+      WITH ORDINALITY AS u(id, debit, credit, amount, pending_id, ledger, code, flags, timeout, user_data, ${imported ? 'ts_us, ' : ''}ord), batch
     ORDER BY u.ord
     RETURNING ${historyJoinsTransfers ? 'id, seq' : '1'}`,
     );
@@ -168,7 +192,7 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
       'a',
       `
     UPDATE ledger_accounts a
-    SET flags = u.flags, debits_pending = u.dp, debits_posted = u.dpo, credits_pending = u.cp, credits_posted = u.cpo, updated_at = batch.ts
+    SET flags = u.flags, debits_pending = u.dp, debits_posted = u.dpo, credits_pending = u.cp, credits_posted = u.cpo, updated_at = ${stamp('u.ts_us')}
     FROM unnest(${p.columns(
       [a.map((x) => x.id), 'uuid[]'],
       [a.map((x) => x.flags), 'int[]'],
@@ -176,7 +200,8 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
       [a.map((x) => x.debitsPosted), 'bigint[]'],
       [a.map((x) => x.creditsPending), 'bigint[]'],
       [a.map((x) => x.creditsPosted), 'bigint[]'],
-    )}) AS u(id, flags, dp, dpo, cp, cpo), batch
+      ...(imported ? [[a.map((x) => x.updatedUs), 'bigint[]'] as [unknown[], string]] : []),
+    )}) AS u(id, flags, dp, dpo, cp, cpo${imported ? ', ts_us' : ''}), batch
     WHERE a.id = u.id
     RETURNING 1`,
     );
@@ -188,12 +213,13 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
       's',
       `
     INSERT INTO ledger_pending_resolutions (pending_id, resolution, resolved_by, "timestamp")
-    SELECT u.pending_id, u.resolution, u.resolved_by, batch.ts
+    SELECT u.pending_id, u.resolution, u.resolved_by, ${stamp('u.ts_us')}
     FROM unnest(${p.columns(
       [r.map((x) => x.pendingId), 'uuid[]'],
       [r.map((x) => x.resolution), 'text[]'],
       [r.map((x) => x.resolvedBy), 'uuid[]'],
-    )}) AS u(pending_id, resolution, resolved_by), batch
+      ...timestamps(r),
+    )}) AS u(pending_id, resolution, resolved_by${imported ? ', ts_us' : ''}), batch
     RETURNING 1`,
     );
   }
@@ -213,7 +239,7 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
     );
   }
   if (d.timeoutsToDelete.length > 0) {
-    part('timeouts_removed', 'x', `DELETE FROM ledger_pending_timeouts WHERE pending_id = ANY(${p.add(d.timeoutsToDelete, 'uuid[]')}) AND (SELECT fresh FROM guard) RETURNING 1`);
+    part('timeouts_removed', 'x', `DELETE FROM ledger_pending_timeouts WHERE pending_id = ANY(${p.add(d.timeoutsToDelete, 'uuid[]')}) AND EXISTS (SELECT 1 FROM batch) RETURNING 1`);
   }
   const f = d.failures;
   if (f.length > 0) {
@@ -238,7 +264,7 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
       historyJoinsTransfers ? 'j' : 'h',
       `
     INSERT INTO ledger_account_history (account_id, seq, transfer_id, "timestamp", debits_pending, debits_posted, credits_pending, credits_posted)
-    SELECT h.account_id, ${historyJoinsTransfers ? "coalesce(t.seq, nextval('ledger_event_seq'))" : "nextval('ledger_event_seq')"}, h.transfer_id, batch.ts, h.dp, h.dpo, h.cp, h.cpo
+    SELECT h.account_id, ${historyJoinsTransfers ? "coalesce(t.seq, nextval('ledger_event_seq'))" : "nextval('ledger_event_seq')"}, h.transfer_id, ${stamp('h.ts_us')}, h.dp, h.dpo, h.cp, h.cpo
     FROM unnest(${p.columns(
       [h.map((x) => x.accountId), 'uuid[]'],
       [h.map((x) => x.transferId), 'uuid[]'],
@@ -246,13 +272,14 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
       [h.map((x) => x.debitsPosted), 'bigint[]'],
       [h.map((x) => x.creditsPending), 'bigint[]'],
       [h.map((x) => x.creditsPosted), 'bigint[]'],
-    )}) WITH ORDINALITY AS h(account_id, transfer_id, dp, dpo, cp, cpo, ord)
+      ...timestamps(h),
+    )}) WITH ORDINALITY AS h(account_id, transfer_id, dp, dpo, cp, cpo, ${imported ? 'ts_us, ' : ''}ord)
       CROSS JOIN batch${historyJoinsTransfers ? ' LEFT JOIN new_transfers t ON t.id = h.transfer_id' : ''}
     ORDER BY h.ord
     RETURNING 1`,
     );
   }
   assertLedger(/^[a-z_]*$/.test(shape), 'a write statement shape must be a lower-case identifier (SQL folds prepared names)');
-  const text = `WITH ${ctes.join(',\n  ')}\n  SELECT (SELECT fresh FROM guard) AS fresh${counts.length > 0 ? `, ${counts.join(', ')}` : ''}`;
+  const text = `WITH ${ctes.join(',\n  ')}\n  SELECT (SELECT fresh FROM guard)${imported ? ' AND EXISTS (SELECT 1 FROM import_clock)' : ''} AS fresh${counts.length > 0 ? `, ${counts.join(', ')}` : ''}`;
   return { name: `ledger_write_${shape}`, text, values: p.values };
 }

@@ -7,6 +7,8 @@ export const ACCOUNT_FLAG_BITS = {
   debitsMustNotExceedCredits: 2,
   creditsMustNotExceedDebits: 4,
   history: 8,
+  /** Created with its original timestamp (a migration from another ledger). */
+  imported: 16,
   closed: 32,
 } as const;
 
@@ -19,6 +21,8 @@ export const TRANSFER_FLAG_BITS = {
   balancingCredit: 32,
   closingDebit: 64,
   closingCredit: 128,
+  /** A past event loaded with its original timestamp (migrations, replays of another ledger). */
+  imported: 256,
 } as const;
 
 export type AccountFlagName = keyof typeof ACCOUNT_FLAG_BITS;

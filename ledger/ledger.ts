@@ -44,6 +44,7 @@ function assertTransferTypes(events: readonly TransferInput[]): void {
     if (e.flags !== undefined && (typeof e.flags !== 'object' || e.flags === null)) throw new LedgerError('input_malformed', `transfer ${i} (${String(e.id)}): flags must be an object like { pending: true }.`);
     const unknown = unknownTransferFlags(e.flags);
     if (unknown.length > 0) throw new LedgerError('input_malformed', `transfer ${i} (${String(e.id)}): unknown flags ${unknown.join(', ')}; see TRANSFER_FLAG_BITS.`);
+    if (e.timestamp !== undefined && !(e.timestamp instanceof Date)) throw new LedgerError('input_malformed', `transfer ${i} (${String(e.id)}): timestamp must be a Date (only on imported transfers).`);
     if (e.userData !== undefined && e.userData !== null && typeof e.userData !== 'string') throw new LedgerError('input_malformed', `transfer ${i} (${String(e.id)}): userData must be a string.`);
     // PostgreSQL text cannot hold NUL; refused here so that one caller's bad string cannot fail a batch shared with others.
     if (typeof e.userData === 'string' && e.userData.includes('\u0000')) throw new LedgerError('input_malformed', `transfer ${i} (${String(e.id)}): userData contains a NUL character; remove it.`);
@@ -59,6 +60,7 @@ function assertAccountTypes(inputs: readonly AccountInput[]): void {
     if (typeof a.ledger !== 'number') throw new LedgerError('input_malformed', `account ${i} (${String(a.id)}): ledger must be a number.`);
     const unknown = unknownAccountFlags(a.flags);
     if (unknown.length > 0) throw new LedgerError('input_malformed', `account ${i} (${String(a.id)}): unknown flags ${unknown.join(', ')}; see ACCOUNT_FLAG_BITS.`);
+    if (a.timestamp !== undefined && !(a.timestamp instanceof Date)) throw new LedgerError('input_malformed', `account ${i} (${String(a.id)}): timestamp must be a Date (only on imported accounts).`);
   });
 }
 

@@ -8,6 +8,12 @@ export const CREATE_TRANSFER_RESULTS = {
   ok: 'The transfer was applied.',
   linked_event_failed: 'Another event of the same linked chain failed, so this one was not applied; fix that event and resubmit the whole chain.',
   linked_event_chain_open: 'The last event of the request has the linked flag; close the chain by clearing linked on its last event.',
+  // Imported events (a request is imported or not as a whole, decided by its first event).
+  imported_event_expected: 'The first event of this request is imported, this one is not; send imported and live events in separate requests.',
+  imported_event_not_expected: 'This event is imported but the first event of the request is not; send imported and live events in separate requests.',
+  timestamp_must_be_zero: 'timestamp is set on an event that is not imported; leave it out (the ledger stamps live events) or set flags.imported.',
+  imported_event_timestamp_out_of_range: 'An imported event needs a valid timestamp after 1970-01-01 (its original time); set timestamp.',
+  imported_event_timestamp_must_not_advance: 'The imported timestamp is not in the past (by the database clock); imported events are history, send live events without imported.',
   // Id and idempotency (checked right after the id, before anything else, as TigerBeetle does).
   id_must_be_uuid: 'The transfer id is not a lower-case, non-nil UUID; generate one (UUIDv7, or UUIDv5 from your request id).',
   exists_with_different_flags: 'A transfer with this id exists with other flags; a retry must resend the same fields, or use a new id.',
@@ -55,6 +61,11 @@ export const CREATE_TRANSFER_RESULTS = {
   pending_transfer_already_posted: 'The pending transfer was already posted; nothing more can happen to it.',
   pending_transfer_already_voided: 'The pending transfer was already voided; nothing more can happen to it.',
   pending_transfer_expired: 'The pending transfer passed its timeout; its reservation is (or will be) released by the expiry sweeper. Start again with a new pending transfer.',
+  // Order of imported events.
+  imported_event_timestamp_must_not_regress: 'The imported timestamp is not after the last imported event; import events in time order, each with a later timestamp.',
+  imported_event_timestamp_must_postdate_debit_account: 'The imported timestamp is not after the debit account\'s creation or latest change; import events in time order.',
+  imported_event_timestamp_must_postdate_credit_account: 'The imported timestamp is not after the credit account\'s creation or latest change; import events in time order.',
+  imported_event_timeout_must_be_zero: 'An imported pending transfer cannot have a timeout (its deadline would lie in the past); leave timeout out and void it explicitly if needed.',
   // Account state.
   debit_account_already_closed: 'The debit account is closed; void its closing transfer to re-open it, then retry with a NEW id (this id is now failed).',
   credit_account_already_closed: 'The credit account is closed; void its closing transfer to re-open it, then retry with a NEW id (this id is now failed).',
@@ -95,6 +106,12 @@ export const CREATE_ACCOUNT_RESULTS = {
   ok: 'The account was created.',
   linked_event_failed: 'Another account of the same linked chain failed, so this one was not created; fix it and resubmit the chain.',
   linked_event_chain_open: 'The last account of the request has the linked flag; clear linked on the last one.',
+  imported_event_expected: 'The first account of this request is imported, this one is not; send imported and live accounts in separate requests.',
+  imported_event_not_expected: 'This account is imported but the first account of the request is not; send imported and live accounts in separate requests.',
+  timestamp_must_be_zero: 'timestamp is set on an account that is not imported; leave it out (the ledger stamps live accounts) or set flags.imported.',
+  imported_event_timestamp_out_of_range: 'An imported account needs a valid timestamp after 1970-01-01 (when it was opened); set timestamp.',
+  imported_event_timestamp_must_not_advance: 'The imported timestamp is not in the past (by the database clock); create live accounts without imported.',
+  imported_event_timestamp_must_not_regress: 'The imported timestamp is not after the last imported event; import accounts and transfers in time order.',
   id_must_be_uuid: 'The account id is not a lower-case, non-nil UUID.',
   exists_with_different_flags: 'An account with this id exists with other flags; resend the original fields or use a new id.',
   exists_with_different_ledger: 'An account with this id exists on another ledger; resend the original fields or use a new id.',

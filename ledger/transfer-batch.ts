@@ -19,6 +19,8 @@ export interface AccountRow {
   readonly debitsPosted: bigint;
   readonly creditsPending: bigint;
   readonly creditsPosted: bigint;
+  /** When the account last changed (its creation at first), microseconds since the epoch: imported events must come after it. */
+  readonly updatedUs: number;
 }
 
 export interface TransferRow {
@@ -47,6 +49,8 @@ export interface BatchState {
   readonly transfers: ReadonlyMap<string, TransferRow>;
   readonly failed: ReadonlyMap<string, CreateTransferResult>;
   readonly resolutions: ReadonlyMap<string, PendingResolution>;
+  /** The timestamp of the latest imported event (0: none yet); imported events must come after it. */
+  readonly lastImportedUs: number;
 }
 
 export interface HistoryRow {
@@ -57,6 +61,8 @@ export interface HistoryRow {
   readonly debitsPosted: bigint;
   readonly creditsPending: bigint;
   readonly creditsPosted: bigint;
+  /** The event's timestamp (an imported one's own, else the batch's). */
+  readonly timestampUs: number;
 }
 
 export interface BatchDecision {
@@ -65,11 +71,13 @@ export interface BatchDecision {
   readonly newTransfers: TransferRow[];
   /** Final state of every account the batch changed: one row write each. */
   readonly accounts: AccountRow[];
-  readonly resolutions: { pendingId: string; resolution: PendingResolution; resolvedBy: string | null }[];
+  readonly resolutions: { pendingId: string; resolution: PendingResolution; resolvedBy: string | null; timestampUs: number }[];
   readonly timeoutsToInsert: { pendingId: string; expiresAtUs: number }[];
   readonly timeoutsToDelete: string[];
   readonly failures: { id: string; result: CreateTransferResult }[];
   readonly history: HistoryRow[];
+  /** Set when the batch imported events: the new latest imported timestamp (the write re-checks the one it read). */
+  readonly lastImportedUs: number | null;
 }
 
 const MAX_CODE = 65535;
@@ -108,8 +116,12 @@ class BatchRun {
   readonly timeoutsToDelete: string[] = [];
   readonly failures: BatchDecision['failures'] = [];
   readonly history: HistoryRow[] = [];
+  /** Latest imported timestamp so far, this batch's imports included. */
+  lastImportedUs: number;
 
-  constructor(readonly state: BatchState) {}
+  constructor(readonly state: BatchState) {
+    this.lastImportedUs = state.lastImportedUs;
+  }
 
   account(id: string): AccountRow | undefined {
     return this.accounts.get(id) ?? this.state.accounts.get(id);
@@ -122,6 +134,12 @@ class BatchRun {
   }
   failed(id: string): CreateTransferResult | undefined {
     return this.failedById.get(id) ?? this.state.failed.get(id);
+  }
+
+  recordImport(timestampUs: number): void {
+    const previous = this.lastImportedUs;
+    this.undo.push(() => (this.lastImportedUs = previous));
+    this.lastImportedUs = timestampUs;
   }
 
   mark(): number[] {
@@ -147,10 +165,10 @@ class BatchRun {
     this.transfers.set(row.id, row);
     this.newTransfers.push(row);
   }
-  resolve(pendingId: string, resolution: PendingResolution, resolvedBy: string | null, pending: TransferRow): void {
+  resolve(pendingId: string, resolution: PendingResolution, resolvedBy: string | null, pending: TransferRow, timestampUs: number): void {
     this.undo.push(() => this.resolutionsById.delete(pendingId));
     this.resolutionsById.set(pendingId, resolution);
-    this.resolutions.push({ pendingId, resolution, resolvedBy });
+    this.resolutions.push({ pendingId, resolution, resolvedBy, timestampUs });
     if (pending.timeout > 0) this.timeoutsToDelete.push(pendingId);
   }
   recordFailure(id: string, result: CreateTransferResult): void {
@@ -158,11 +176,11 @@ class BatchRun {
     this.failedById.set(id, result);
     this.failures.push({ id, result });
   }
-  snapshot(accountId: string, transferId: string): void {
+  snapshot(accountId: string, transferId: string, timestampUs: number): void {
     const a = this.account(accountId);
     assertLedger(a, `account ${accountId} changed but is not loaded`);
     if (!hasFlag(a.flags, A.history)) return;
-    this.history.push({ accountId, transferId, debitsPending: a.debitsPending, debitsPosted: a.debitsPosted, creditsPending: a.creditsPending, creditsPosted: a.creditsPosted });
+    this.history.push({ accountId, transferId, debitsPending: a.debitsPending, debitsPosted: a.debitsPosted, creditsPending: a.creditsPending, creditsPosted: a.creditsPosted, timestampUs });
   }
   changedAccounts(): AccountRow[] {
     return [...this.accounts.values()];
@@ -252,13 +270,18 @@ function withCounters(a: AccountRow, change: Partial<Omit<AccountRow, 'id' | 'le
   return { ...a, ...change };
 }
 
-function applySinglePhaseOrPending(e: TransferInput, flags: number, run: BatchRun): Verdict {
+function applySinglePhaseOrPending(e: TransferInput, flags: number, run: BatchRun, at: number): Verdict {
   const debit = run.account(e.debitAccountId!);
   const credit = run.account(e.creditAccountId!);
   if (!debit) return { result: 'debit_account_not_found' };
   if (!credit) return { result: 'credit_account_not_found' };
   if (debit.ledger !== credit.ledger) return { result: 'accounts_must_have_the_same_ledger' };
   if (e.ledger !== undefined && e.ledger !== debit.ledger) return { result: 'transfer_must_have_the_same_ledger_as_accounts' };
+  if (hasFlag(flags, T.imported)) {
+    const order = importOrder(at, debit, credit, run);
+    if (order) return { result: order };
+    if (hasFlag(flags, T.pending) && (e.timeout ?? 0) !== 0) return { result: 'imported_event_timeout_must_be_zero' };
+  }
   if (hasFlag(debit.flags, A.closed)) return { result: 'debit_account_already_closed' };
   if (hasFlag(credit.flags, A.closed)) return { result: 'credit_account_already_closed' };
 
@@ -298,13 +321,13 @@ function applySinglePhaseOrPending(e: TransferInput, flags: number, run: BatchRu
   if (hasFlag(flags, T.closingCredit)) creditFlags |= A.closed;
   run.setAccount(
     pending
-      ? withCounters(debit, { debitsPending: debit.debitsPending + amount, flags: debitFlags })
-      : withCounters(debit, { debitsPosted: debit.debitsPosted + amount, flags: debitFlags }),
+      ? withCounters(debit, { debitsPending: debit.debitsPending + amount, flags: debitFlags, updatedUs: at })
+      : withCounters(debit, { debitsPosted: debit.debitsPosted + amount, flags: debitFlags, updatedUs: at }),
   );
   run.setAccount(
     pending
-      ? withCounters(credit, { creditsPending: credit.creditsPending + amount, flags: creditFlags })
-      : withCounters(credit, { creditsPosted: credit.creditsPosted + amount, flags: creditFlags }),
+      ? withCounters(credit, { creditsPending: credit.creditsPending + amount, flags: creditFlags, updatedUs: at })
+      : withCounters(credit, { creditsPosted: credit.creditsPosted + amount, flags: creditFlags, updatedUs: at }),
   );
   const timeout = e.timeout ?? 0;
   const row: TransferRow = {
@@ -318,14 +341,15 @@ function applySinglePhaseOrPending(e: TransferInput, flags: number, run: BatchRu
     flags,
     timeout,
     userData: e.userData ?? null,
-    timestampUs: run.state.nowUs,
+    timestampUs: at,
   };
   run.addTransfer(row);
+  if (hasFlag(flags, T.imported)) run.recordImport(at);
   if (pending && timeout > 0) {
-    run.timeoutsToInsert.push({ pendingId: e.id, expiresAtUs: run.state.nowUs + timeout * US_PER_SECOND });
+    run.timeoutsToInsert.push({ pendingId: e.id, expiresAtUs: at + timeout * US_PER_SECOND });
   }
-  run.snapshot(debit.id, e.id);
-  run.snapshot(credit.id, e.id);
+  run.snapshot(debit.id, e.id, at);
+  run.snapshot(credit.id, e.id, at);
   return { result: 'ok', amount };
 }
 
@@ -341,7 +365,7 @@ function resolutionFailure(resolution: PendingResolution | undefined): CreateTra
 }
 
 /** Releases a pending transfer's reservation; a post also moves `postAmount` to the posted counters. */
-function releasePending(run: BatchRun, pending: TransferRow, postAmount: bigint, reopen: boolean): void {
+function releasePending(run: BatchRun, pending: TransferRow, postAmount: bigint, reopen: boolean, at: number): void {
   const debit = run.account(pending.debitAccountId);
   const credit = run.account(pending.creditAccountId);
   assertLedger(debit && credit, `accounts of pending transfer ${pending.id} are not loaded`);
@@ -349,11 +373,11 @@ function releasePending(run: BatchRun, pending: TransferRow, postAmount: bigint,
   // Voiding or expiring a closing transfer re-opens the account it closed (closing is reversible).
   const debitFlags = reopen && hasFlag(pending.flags, T.closingDebit) ? debit.flags & ~A.closed : debit.flags;
   const creditFlags = reopen && hasFlag(pending.flags, T.closingCredit) ? credit.flags & ~A.closed : credit.flags;
-  run.setAccount(withCounters(debit, { debitsPending: debit.debitsPending - pending.amount, debitsPosted: debit.debitsPosted + postAmount, flags: debitFlags }));
-  run.setAccount(withCounters(credit, { creditsPending: credit.creditsPending - pending.amount, creditsPosted: credit.creditsPosted + postAmount, flags: creditFlags }));
+  run.setAccount(withCounters(debit, { debitsPending: debit.debitsPending - pending.amount, debitsPosted: debit.debitsPosted + postAmount, flags: debitFlags, updatedUs: at }));
+  run.setAccount(withCounters(credit, { creditsPending: credit.creditsPending - pending.amount, creditsPosted: credit.creditsPosted + postAmount, flags: creditFlags, updatedUs: at }));
 }
 
-function applyPostOrVoid(e: TransferInput, flags: number, run: BatchRun): Verdict {
+function applyPostOrVoid(e: TransferInput, flags: number, run: BatchRun, at: number): Verdict {
   const post = hasFlag(flags, T.postPendingTransfer);
   const pending = run.transfer(e.pendingId!);
   if (!pending) return { result: 'pending_transfer_not_found' };
@@ -372,13 +396,17 @@ function applyPostOrVoid(e: TransferInput, flags: number, run: BatchRun): Verdic
   const ended = resolutionFailure(run.resolution(pending.id));
   if (ended) return { result: ended };
   if (pendingExpired(pending, run.state.nowUs)) return { result: 'pending_transfer_expired' };
+  if (hasFlag(flags, T.imported)) {
+    const order = importOrder(at, run.account(pending.debitAccountId)!, run.account(pending.creditAccountId)!, run);
+    if (order) return { result: order };
+  }
   if (post) {
     const debit = run.account(pending.debitAccountId)!;
     const credit = run.account(pending.creditAccountId)!;
     if (debit.debitsPosted + amount > MAX_AMOUNT) return { result: 'overflows_debits_posted' };
     if (credit.creditsPosted + amount > MAX_AMOUNT) return { result: 'overflows_credits_posted' };
   }
-  releasePending(run, pending, post ? amount : 0n, !post);
+  releasePending(run, pending, post ? amount : 0n, !post, at);
   run.addTransfer({
     id: e.id,
     debitAccountId: pending.debitAccountId,
@@ -390,17 +418,44 @@ function applyPostOrVoid(e: TransferInput, flags: number, run: BatchRun): Verdic
     flags,
     timeout: 0,
     userData: e.userData ?? pending.userData,
-    timestampUs: run.state.nowUs,
+    timestampUs: at,
   });
-  run.resolve(pending.id, post ? 'posted' : 'voided', e.id, pending);
-  run.snapshot(pending.debitAccountId, e.id);
-  run.snapshot(pending.creditAccountId, e.id);
+  if (hasFlag(flags, T.imported)) run.recordImport(at);
+  run.resolve(pending.id, post ? 'posted' : 'voided', e.id, pending, at);
+  run.snapshot(pending.debitAccountId, e.id, at);
+  run.snapshot(pending.creditAccountId, e.id, at);
   return { result: 'ok', amount };
 }
 
-function decideOne(e: TransferInput, run: BatchRun): Verdict {
-  if (!isLedgerId(e.id)) return { result: 'id_must_be_uuid' };
+/**
+ * The checks of an imported event that need no state, which TigerBeetle makes before any other:
+ * a request is imported or live as a whole (its first event says which), and an imported event
+ * carries its own past timestamp. Returns the event's timestamp, or the failure.
+ */
+function importedTimestamp(e: TransferInput, flags: number, requestImported: boolean, nowUs: number): CreateTransferResult | number {
+  const imported = hasFlag(flags, T.imported);
+  if (imported !== requestImported) return requestImported ? 'imported_event_expected' : 'imported_event_not_expected';
+  if (!imported) return e.timestamp === undefined ? nowUs : 'timestamp_must_be_zero';
+  const ms = e.timestamp?.getTime();
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) return 'imported_event_timestamp_out_of_range';
+  const us = ms * 1000;
+  if (us >= nowUs) return 'imported_event_timestamp_must_not_advance';
+  return us;
+}
+
+/** Imported events keep the ledger in time order: after every earlier import and after both accounts' latest change. */
+function importOrder(at: number, debit: AccountRow, credit: AccountRow, run: BatchRun): CreateTransferResult | null {
+  if (at <= run.lastImportedUs) return 'imported_event_timestamp_must_not_regress';
+  if (at <= debit.updatedUs) return 'imported_event_timestamp_must_postdate_debit_account';
+  if (at <= credit.updatedUs) return 'imported_event_timestamp_must_postdate_credit_account';
+  return null;
+}
+
+function decideOne(e: TransferInput, run: BatchRun, requestImported: boolean): Verdict {
   const flags = encodeTransferFlags(e.flags);
+  const at = importedTimestamp(e, flags, requestImported, run.state.nowUs);
+  if (typeof at === 'string') return { result: at };
+  if (!isLedgerId(e.id)) return { result: 'id_must_be_uuid' };
   const stored = run.transfer(e.id);
   if (stored) {
     const result = compareExisting(e, flags, stored, run);
@@ -410,7 +465,7 @@ function decideOne(e: TransferInput, run: BatchRun): Verdict {
   const shape = checkShape(e, flags);
   if (shape) return { result: shape };
   const postOrVoid = hasFlag(flags, T.postPendingTransfer) || hasFlag(flags, T.voidPendingTransfer);
-  return postOrVoid ? applyPostOrVoid(e, flags, run) : applySinglePhaseOrPending(e, flags, run);
+  return postOrVoid ? applyPostOrVoid(e, flags, run, at) : applySinglePhaseOrPending(e, flags, run, at);
 }
 
 function succeeded(result: CreateTransferResult): boolean {
@@ -427,6 +482,7 @@ export function decideTransferBatch(submissions: readonly (readonly TransferInpu
   const results: CreateTransferOutcome[][] = [];
   for (const events of submissions) {
     const out: CreateTransferOutcome[] = new Array(events.length);
+    const requestImported = events[0]?.flags?.imported === true;
     let chainStart = -1;
     let chainMark: number[] = [];
     for (let i = 0; i < events.length; i++) {
@@ -437,7 +493,7 @@ export function decideTransferBatch(submissions: readonly (readonly TransferInpu
         chainMark = run.mark();
       }
       const inChain = chainStart >= 0;
-      const verdict: Verdict = linked && i === events.length - 1 ? { result: 'linked_event_chain_open' } : decideOne(e, run);
+      const verdict: Verdict = linked && i === events.length - 1 ? { result: 'linked_event_chain_open' } : decideOne(e, run, requestImported);
       out[i] = verdict.amount === undefined ? { id: e.id, result: verdict.result } : { id: e.id, result: verdict.result, amount: verdict.amount };
       if (!inChain) {
         if (!succeeded(verdict.result)) run.recordFailure(e.id, verdict.result);
@@ -472,6 +528,8 @@ export function decideTransferBatch(submissions: readonly (readonly TransferInpu
     timeoutsToDelete: run.timeoutsToDelete,
     failures: run.failures,
     history: run.history,
+    // Imports only move the clock forward, so it moved if and only if an import survived the batch.
+    lastImportedUs: run.lastImportedUs > state.lastImportedUs ? run.lastImportedUs : null,
   };
 }
 
@@ -488,10 +546,10 @@ export function decideExpiries(pendingIds: readonly string[], state: BatchState)
     // Ended by a post or void that committed after the sweeper read its queue: nothing to release.
     if (run.resolution(id) !== undefined) continue;
     if (!pendingExpired(pending, state.nowUs)) continue;
-    releasePending(run, pending, 0n, true);
-    run.resolve(id, 'expired', null, pending);
-    run.snapshot(pending.debitAccountId, id);
-    run.snapshot(pending.creditAccountId, id);
+    releasePending(run, pending, 0n, true, state.nowUs);
+    run.resolve(id, 'expired', null, pending, state.nowUs);
+    run.snapshot(pending.debitAccountId, id, state.nowUs);
+    run.snapshot(pending.creditAccountId, id, state.nowUs);
     expired.push(id);
   }
   return {
@@ -503,6 +561,7 @@ export function decideExpiries(pendingIds: readonly string[], state: BatchState)
     timeoutsToDelete: run.timeoutsToDelete,
     failures: [],
     history: run.history,
+    lastImportedUs: null,
     expired,
   };
 }

@@ -26,6 +26,7 @@ interface AccountRecord {
   debits_posted: string;
   credits_pending: string;
   credits_posted: string;
+  updated_us: string;
 }
 
 interface TransferRecord {
@@ -51,6 +52,7 @@ function toAccountRow(r: AccountRecord): AccountRow {
     debitsPosted: BigInt(r.debits_posted),
     creditsPending: BigInt(r.credits_pending),
     creditsPosted: BigInt(r.credits_posted),
+    updatedUs: Number(r.updated_us),
   };
 }
 
@@ -98,6 +100,7 @@ function statement<R>(channel: Channel, { name, text, values }: Statement, fold:
 
 interface ReadRecord {
   now_us: string;
+  last_imported_us: string;
   transfers: TransferRecord[];
   failed: { id: string; result: CreateTransferResult }[];
   resolutions: { pending_id: string; resolution: PendingResolution }[];
@@ -109,7 +112,7 @@ interface ReadRecord {
  * snapshot); otherwise the read shares the lock statement's round trip and is re-checked by the
  * write statement's guard.
  */
-async function loadState(channel: Channel, accountIds: string[], transferIds: string[], pendingIds: string[], careful: boolean): Promise<{ state: BatchState; guard: Guard }> {
+async function loadState(channel: Channel, accountIds: string[], transferIds: string[], pendingIds: string[], careful: boolean, imports: boolean): Promise<{ state: BatchState; guard: Guard }> {
   const readIds = [...new Set([...transferIds, ...pendingIds])];
   let accounts: AccountRecord[];
   let read: ReadRecord;
@@ -117,7 +120,7 @@ async function loadState(channel: Channel, accountIds: string[], transferIds: st
     accounts = (await statement<AccountRecord>(channel, { name: 'ledger_lock_accounts', text: LOCK_ACCOUNTS, values: [accountIds, pendingIds] }, { begin: true })).rows;
     read = (await statement<ReadRecord>(channel, { name: 'ledger_read_state', text: READ_STATE, values: [readIds, transferIds, pendingIds] }, {})).rows[0];
   } else {
-    const row = (await statement<ReadRecord & { accounts: AccountRecord[] }>(channel, lockAndReadStatement(accountIds, pendingIds, readIds, transferIds), { begin: true })).rows[0];
+    const row = (await statement<ReadRecord & { accounts: AccountRecord[] }>(channel, lockAndReadStatement(accountIds, pendingIds, readIds, transferIds, imports), { begin: true })).rows[0];
     accounts = row.accounts;
     read = row;
   }
@@ -136,10 +139,19 @@ async function loadState(channel: Channel, accountIds: string[], transferIds: st
     transfers: new Map(read.transfers.map((r) => [r.id, toTransferRow(r)])),
     failed: new Map(read.failed.map((r) => [r.id, r.result])),
     resolutions: new Map(read.resolutions.map((r) => [r.pending_id, r.resolution])),
+    lastImportedUs: Number(read.last_imported_us),
   };
   return {
     state,
-    guard: { transferIds: readIds, transfersFound: state.transfers.size, eventIds: transferIds, failedFound: state.failed.size, pendingIds, resolutionsFound: state.resolutions.size },
+    guard: {
+      transferIds: readIds,
+      transfersFound: state.transfers.size,
+      eventIds: transferIds,
+      failedFound: state.failed.size,
+      pendingIds,
+      resolutionsFound: state.resolutions.size,
+      lastImportedUs: imports ? state.lastImportedUs : null,
+    },
   };
 }
 
@@ -182,12 +194,13 @@ function decideOnRead<D>(decide: () => D, careful: boolean): D {
 export async function applyTransferSubmissions(knex: Knex, submissions: readonly (readonly TransferInput[])[]): Promise<CreateTransferOutcome[][]> {
   const { transferIds, pendingIds, accountIds } = idsToRead(submissions);
   const folded = submissions.reduce((n, events) => n + events.length, 0) <= FOLD_MAX_EVENTS;
+  const imports = submissions.some((events) => events.some((e) => e.flags?.imported === true));
   return inTransaction(
     knex,
     async (client, attempt) => {
       const channel: Channel = { client, folded };
       const careful = attempt > 1;
-      const { state, guard } = await loadState(channel, accountIds, transferIds, pendingIds, careful);
+      const { state, guard } = await loadState(channel, accountIds, transferIds, pendingIds, careful, imports);
       const decision = decideOnRead(() => decideTransferBatch(submissions, state), careful);
       await writeDecision(channel, state, guard, decision);
       return decision.results;
@@ -214,7 +227,7 @@ export async function expireDuePendingTransfers(knex: Knex, now: Date | undefine
     if (due.rows.length === 0) return [];
     const ids = due.rows.map((r) => r.pending_id);
     const channel: Channel = { client, folded: false };
-    const { state, guard } = await loadState(channel, [], [], ids, attempt > 1);
+    const { state, guard } = await loadState(channel, [], [], ids, attempt > 1, false);
     const clock = now ? { ...state, nowUs: now.getTime() * 1000 } : state;
     const decision = decideOnRead(() => decideExpiries(ids, clock), attempt > 1);
     await writeDecision(channel, state, guard, decision);

@@ -26,6 +26,12 @@ export interface TransferInput {
   readonly timeout?: number;
   /** A caller's reference (request id, card serial…), up to 128 characters. */
   readonly userData?: string | null;
+  /**
+   * Only with `flags.imported`: when the event really happened (it must lie in the past, after the
+   * last imported event and after both accounts' latest change). Without the flag the ledger
+   * stamps the event itself and this must be left out.
+   */
+  readonly timestamp?: Date;
 }
 
 export interface Transfer {

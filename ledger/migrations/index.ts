@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as ledgerCore from './0001_ledger_core';
+import * as importClock from './0002_import_clock';
 
 /**
  * Migrations live in code (not files found by a glob) so that they run the same from TypeScript
@@ -12,7 +13,10 @@ interface LedgerMigration {
   down(knex: Knex): Promise<void>;
 }
 
-const MIGRATIONS: readonly LedgerMigration[] = [{ name: '0001_ledger_core', up: ledgerCore.up, down: ledgerCore.down }];
+const MIGRATIONS: readonly LedgerMigration[] = [
+  { name: '0001_ledger_core', up: ledgerCore.up, down: ledgerCore.down },
+  { name: '0002_import_clock', up: importClock.up, down: importClock.down },
+];
 
 const migrationSource: Knex.MigrationSource<LedgerMigration> = {
   getMigrations: async () => [...MIGRATIONS],

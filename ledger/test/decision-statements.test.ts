@@ -7,16 +7,16 @@ import { decideTransferBatch, type AccountRow, type BatchState } from '../transf
 import { newId } from './fixture';
 
 function account(id: string, creditsPosted = 0n): AccountRow {
-  return { id, ledger: 1, flags: 0, debitsPending: 0n, debitsPosted: 0n, creditsPending: 0n, creditsPosted };
+  return { id, ledger: 1, flags: 0, debitsPending: 0n, debitsPosted: 0n, creditsPending: 0n, creditsPosted, updatedUs: 0 };
 }
 
 function guardFor(eventIds: string[], pendingIds: string[] = []): Guard {
-  return { transferIds: [...eventIds, ...pendingIds], transfersFound: 0, eventIds, failedFound: 0, pendingIds, resolutionsFound: 0 };
+  return { transferIds: [...eventIds, ...pendingIds], transfersFound: 0, eventIds, failedFound: 0, pendingIds, resolutionsFound: 0, lastImportedUs: null };
 }
 
 function pendingDecision() {
   const [debit, credit, id] = [newId(), newId(), newId()];
-  const state: BatchState = { nowUs: Date.now() * 1000, accounts: new Map([debit, credit].map((a) => [a, account(a, 100n)])), transfers: new Map(), failed: new Map(), resolutions: new Map() };
+  const state: BatchState = { nowUs: Date.now() * 1000, accounts: new Map([debit, credit].map((a) => [a, account(a, 100n)])), transfers: new Map(), failed: new Map(), resolutions: new Map(), lastImportedUs: 0 };
   return { id, state, decision: decideTransferBatch([[{ id, debitAccountId: debit, creditAccountId: credit, amount: 5n, code: 1, flags: { pending: true }, timeout: 60 }]], state) };
 }
 
@@ -51,10 +51,10 @@ test('two batches of the same shape share one prepared statement name and text; 
 });
 
 test('a batch that ends no pending transfer neither reads resolutions nor looks up pending transfers while locking', () => {
-  const creating = lockAndReadStatement([newId(), newId()], [], [newId()], [newId()]);
+  const creating = lockAndReadStatement([newId(), newId()], [], [newId()], [newId()], false);
   expect(creating.text).not.toContain('ledger_pending_resolutions');
   expect(creating.text).not.toContain('debit_account_id FROM ledger_transfers');
-  const ending = lockAndReadStatement([], [newId()], [newId()], [newId()]);
+  const ending = lockAndReadStatement([], [newId()], [newId()], [newId()], false);
   expect(ending.text).toContain('ledger_pending_resolutions');
   expect(ending.name).not.toBe(creating.name);
 });

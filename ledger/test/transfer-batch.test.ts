@@ -6,11 +6,11 @@ import { decideTransferBatch, type AccountRow, type BatchState } from '../transf
 import { newId } from './fixture';
 
 function account(id: string, creditsPosted = 0n, flags = 0): AccountRow {
-  return { id, ledger: 1, flags, debitsPending: 0n, debitsPosted: 0n, creditsPending: 0n, creditsPosted };
+  return { id, ledger: 1, flags, debitsPending: 0n, debitsPosted: 0n, creditsPending: 0n, creditsPosted, updatedUs: 0 };
 }
 
 function state(accounts: AccountRow[]): BatchState {
-  return { nowUs: Date.now() * 1000, accounts: new Map(accounts.map((a) => [a.id, a])), transfers: new Map(), failed: new Map(), resolutions: new Map() };
+  return { nowUs: Date.now() * 1000, accounts: new Map(accounts.map((a) => [a.id, a])), transfers: new Map(), failed: new Map(), resolutions: new Map(), lastImportedUs: 0 };
 }
 
 test('a hot account touched by every transfer of a batch is written once, with its final counters', () => {

@@ -215,10 +215,10 @@ describe('errors of the caller are thrown, typed, before anything is sent', () =
   });
 });
 
-// Two-phase, linked and closing codes are proven in their own files; this list keeps the
+// Two-phase, linked, closing and import codes are proven in their own files; this list keeps the
 // documentation and the tests honest about which codes this file covers.
 test('this file covers the codes it claims', () => {
-  const twoPhaseAndChains = Object.keys(CREATE_TRANSFER_RESULTS).filter((c) => c.startsWith('pending_') || c.startsWith('linked_') || c.includes('closed') || c === 'exceeds_pending_transfer_amount');
+  const twoPhaseAndChains = Object.keys(CREATE_TRANSFER_RESULTS).filter((c) => c.startsWith('pending_') || c.startsWith('linked_') || c.includes('closed') || c === 'exceeds_pending_transfer_amount' || c.startsWith('imported_') || c === 'timestamp_must_be_zero');
   const expected = Object.keys(CREATE_TRANSFER_RESULTS).filter((c) => !twoPhaseAndChains.includes(c));
   expect(expected.filter((c) => !covered.has(c as CreateTransferResult))).toEqual([]);
 });
