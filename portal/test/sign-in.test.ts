@@ -40,18 +40,27 @@ describe('signing in', () => {
   });
 
   test('an unknown email costs about as much time as a wrong password', async () => {
-    const agent = new Agent(h.app);
-    await agent.refreshCsrf();
-    const time = async (email: string) => {
-      const start = process.hrtime.bigint();
-      await agent.post('/api/v1/session', { email, password: 'not the password' });
-      return Number(process.hrtime.bigint() - start) / 1e6;
+    // One agent (one client address, under the per-address limit) per kind of attempt.
+    const timer = async () => {
+      const agent = new Agent(h.app);
+      await agent.refreshCsrf();
+      return async (email: string) => {
+        const start = process.hrtime.bigint();
+        await agent.post('/api/v1/session', { email, password: 'not the password' });
+        return Number(process.hrtime.bigint() - start) / 1e6;
+      };
     };
-    await time('nobody@example.com'); // first call makes the decoy hash
-    const known = await time('bob@example.com');
-    const unknown = await time('nobody@example.com');
-    // Both verify one Argon2id hash (~30 ms here); an early return would answer in ~1 ms.
-    expect(unknown).toBeGreaterThan(known / 3);
+    const [knownTime, unknownTime] = [await timer(), await timer()];
+    await unknownTime('nobody@example.com'); // first call makes the decoy hash
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      known.push(await knownTime('bob@example.com'));
+      unknown.push(await unknownTime('nobody@example.com'));
+    }
+    // Both verify one Argon2id hash (~30 ms here); an early return would answer in ~1 ms. The
+    // fastest of three is compared: a busy machine only ever adds time, never removes it.
+    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...known) / 3);
   });
 
   test('the sign-in page shows the refusal beside the form, keeping the email typed', async () => {
