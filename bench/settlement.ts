@@ -126,7 +126,8 @@ async function main(): Promise<void> {
       await nativeConnection.close();
     }
   } finally {
-    await database.drop();
+    if (process.env.BENCH_KEEP_DB) process.stderr.write(`kept database ${database.url}\n`);
+    else await database.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -42,7 +42,7 @@ export async function lockPurseShadows(trx: Knex.Transaction, csns: readonly str
   if (sorted.length === 0) return new Map();
   const { rows } = await trx.raw<{ rows: { csn: string; purse: string; loaded_minor: string; spent_minor: string }[] }>(
     `SELECT csn, purse, loaded_minor, spent_minor FROM registry_card_purses
-      WHERE csn = ANY(?::text[]) ORDER BY csn, purse FOR UPDATE`,
+      WHERE csn = ANY(?::bpchar[]) ORDER BY csn, purse FOR UPDATE`,
     [sorted],
   );
   return new Map(rows.map((r) => [purseKey(r.csn, r.purse === 'ecash' ? 1 : 2), { loaded: BigInt(r.loaded_minor), settled: BigInt(r.spent_minor) }]));
@@ -53,7 +53,7 @@ export async function readPurseShadows(db: Knex, csns: readonly string[]): Promi
   const unique = [...new Set(csns)];
   if (unique.length === 0) return new Map();
   const { rows } = await db.raw<{ rows: { csn: string; purse: string; loaded_minor: string; spent_minor: string }[] }>(
-    `SELECT csn, purse, loaded_minor, spent_minor FROM registry_card_purses WHERE csn = ANY(?::text[])`,
+    `SELECT csn, purse, loaded_minor, spent_minor FROM registry_card_purses WHERE csn = ANY(?::bpchar[])`,
     [unique],
   );
   return new Map(rows.map((r) => [purseKey(r.csn, r.purse === 'ecash' ? 1 : 2), { loaded: BigInt(r.loaded_minor), settled: BigInt(r.spent_minor) }]));

@@ -195,7 +195,12 @@ export async function chunkOutcome(db: Knex, batchKey: string, chunkIndex: numbe
   return { accepted: row.accepted, rejected: row.rejected, acceptedByPurse };
 }
 
-/** Accepted records elsewhere that already hold a (CSN, ATC) or (SAM id, SAM seq) pair of the chunk. */
+/**
+ * Accepted records elsewhere that already hold a (CSN, ATC) or (SAM id, SAM seq) pair of the chunk.
+ * One index probe per record through the partial unique indexes (LATERAL … LIMIT 1 keeps the
+ * planner from hashing every accepted record ever settled), so the cost does not grow with the
+ * table; the probes are typed bpchar like the columns, or the indexes could not be used at all.
+ */
 export async function settledPairs(
   trx: Knex.Transaction,
   records: readonly PurchaseRecordView[],
@@ -203,20 +208,20 @@ export async function settledPairs(
   const cardAtc = new Map<string, string>();
   const samSeq = new Map<string, string>();
   if (records.length === 0) return { cardAtc, samSeq };
-  const byCard = await trx.raw<{ rows: { csn: string; atc: number; batch_key: string }[] }>(
-    `SELECT s.csn, s.atc, s.batch_key FROM settlement_records s
-       JOIN unnest(?::text[], ?::int[]) AS q(csn, atc) ON s.csn = q.csn AND s.atc = q.atc
-      WHERE s.verdict = 'accepted'`,
-    [records.map((r) => r.csn), records.map((r) => r.atc)],
+  const { rows } = await trx.raw<{ rows: { csn: string; atc: number; sam_id: string; sam_seq: string; card_atc_holder: string | null; sam_seq_holder: string | null }[] }>(
+    `SELECT q.csn, q.atc, q.sam_id, q.sam_seq, c.batch_key AS card_atc_holder, s.batch_key AS sam_seq_holder
+       FROM unnest(?::bpchar[], ?::int[], ?::bpchar[], ?::bigint[]) AS q(csn, atc, sam_id, sam_seq)
+       LEFT JOIN LATERAL (SELECT batch_key FROM settlement_records r
+                           WHERE r.csn = q.csn AND r.atc = q.atc AND r.verdict = 'accepted' LIMIT 1) c ON true
+       LEFT JOIN LATERAL (SELECT batch_key FROM settlement_records r
+                           WHERE r.sam_id = q.sam_id AND r.sam_seq = q.sam_seq AND r.verdict = 'accepted' LIMIT 1) s ON true
+      WHERE c.batch_key IS NOT NULL OR s.batch_key IS NOT NULL`,
+    [records.map((r) => r.csn), records.map((r) => r.atc), records.map((r) => r.samId), records.map((r) => r.samSeq)],
   );
-  for (const r of byCard.rows) cardAtc.set(`${r.csn}:${r.atc}`, r.batch_key);
-  const bySam = await trx.raw<{ rows: { sam_id: string; sam_seq: string; batch_key: string }[] }>(
-    `SELECT s.sam_id, s.sam_seq, s.batch_key FROM settlement_records s
-       JOIN unnest(?::text[], ?::bigint[]) AS q(sam_id, sam_seq) ON s.sam_id = q.sam_id AND s.sam_seq = q.sam_seq
-      WHERE s.verdict = 'accepted'`,
-    [records.map((r) => r.samId), records.map((r) => r.samSeq)],
-  );
-  for (const r of bySam.rows) samSeq.set(`${r.sam_id}:${Number(r.sam_seq)}`, r.batch_key);
+  for (const r of rows) {
+    if (r.card_atc_holder !== null) cardAtc.set(`${r.csn}:${r.atc}`, r.card_atc_holder);
+    if (r.sam_seq_holder !== null) samSeq.set(`${r.sam_id}:${Number(r.sam_seq)}`, r.sam_seq_holder);
+  }
   return { cardAtc, samSeq };
 }
 
