@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { Registry } from '../registry';
+import { assertSettlement } from './settlement-error';
 import { PURSE_ECASH, purseKey, type CardStanding, type PurseShadow, type SettlementPurse } from './record-verdict';
 
 export interface SettlingMerchant {
@@ -67,22 +68,35 @@ export interface SettledPurchase {
   readonly amount: bigint;
 }
 
-/** Counts accepted purchases into the purses' spent totals, once per key. */
-export async function recordSettledPurchases(trx: Knex.Transaction, purchases: readonly SettledPurchase[]): Promise<void> {
+/**
+ * Records the chunk's purchase movements, one per key. The deciding transaction has claimed its chunk,
+ * so every key is new: one that is not would count a purchase twice, and fails loudly.
+ */
+export async function recordPurchaseMovements(trx: Knex.Transaction, purchases: readonly SettledPurchase[]): Promise<void> {
   if (purchases.length === 0) return;
-  await trx.raw(
-    `WITH moved AS (
-       INSERT INTO registry_purse_movements (key, csn, purse, kind, amount_minor)
-       SELECT key, csn, purse, 'purchase', amount FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) AS m(key, csn, purse, amount)
-       ON CONFLICT (key) DO NOTHING
-       RETURNING csn, purse, amount_minor
-     ), totals AS (
-       SELECT csn, purse, sum(amount_minor)::bigint AS amount FROM moved GROUP BY csn, purse
-     )
-     UPDATE registry_card_purses p SET spent_minor = p.spent_minor + t.amount
-       FROM totals t WHERE p.csn = t.csn AND p.purse = t.purse`,
+  const { rowCount } = await trx.raw<{ rowCount: number }>(
+    `INSERT INTO registry_purse_movements (key, csn, purse, kind, amount_minor)
+     SELECT key, csn, purse, 'purchase', amount FROM unnest(?::text[], ?::bpchar[], ?::text[], ?::bigint[]) AS m(key, csn, purse, amount)
+     ON CONFLICT (key) DO NOTHING`,
     [purchases.map((p) => p.key), purchases.map((p) => p.csn), purchases.map((p) => purseNameOf(p.purse)), purchases.map((p) => p.amount.toString())],
   );
+  assertSettlement(rowCount === purchases.length, `each of the ${purchases.length} purchase movements of a chunk is recorded once (${rowCount} were new)`);
+}
+
+/**
+ * Adds the chunk's purchases to the purses' spent totals (the movements recorded beside them). The
+ * purse rows are locked by then (lockPurseShadows, in key order), and this is the deciding
+ * transaction's last statement: chunks sharing cards wait on each other only for this and the commit.
+ */
+export async function addSettledPurchases(trx: Knex.Transaction, purchases: readonly SettledPurchase[]): Promise<void> {
+  if (purchases.length === 0) return;
+  const { rowCount } = await trx.raw<{ rowCount: number }>(
+    `UPDATE registry_card_purses p SET spent_minor = p.spent_minor + m.amount
+       FROM unnest(?::bpchar[], ?::text[], ?::bigint[]) AS m(csn, purse, amount)
+      WHERE p.csn = m.csn AND p.purse = m.purse`,
+    [purchases.map((p) => p.csn), purchases.map((p) => purseNameOf(p.purse)), purchases.map((p) => p.amount.toString())],
+  );
+  assertSettlement(rowCount === purchases.length, `each of the ${purchases.length} purses a chunk settled from is registered (${rowCount} were)`);
 }
 
 export function floatAccountId(purse: SettlementPurse): string {

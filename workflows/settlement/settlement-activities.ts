@@ -12,7 +12,7 @@ import { isTransferApplied, type Ledger, type TransferInput } from '../../ledger
 import { EstbError, scanEstb, type EstbErrorCode, type EstbHeader, type KeyStore } from '../../card-driver';
 import { TRANSFER_CODE } from '../registry';
 import { decideChunk, purseOfKey, PURSE_ECASH } from './record-verdict';
-import { cardStandings, floatAccountId, lockPurseShadows, readPurseShadows, recordSettledPurchases, samOwners, settlingMerchant, transferCardOwner, type SettlingMerchant } from './registry-facts';
+import { cardStandings, floatAccountId, addSettledPurchases, lockPurseShadows, readPurseShadows, recordPurchaseMovements, samOwners, settlingMerchant, transferCardOwner, type SettlingMerchant } from './registry-facts';
 import { FILE_REJECTION_REASONS, type FileRejectionReason } from './rejection-reasons';
 import { assertSettlement, SettlementError } from './settlement-error';
 import {
@@ -84,6 +84,8 @@ export function chunkRange(batch: RegisteredBatch, chunkIndex: number): { from: 
   assertSettlement(Number.isInteger(chunkIndex) && chunkIndex >= 0 && from < Math.max(batch.recordCount, 1), `chunk ${chunkIndex} lies inside batch ${batch.batchKey}`);
   return { from, to: Math.min(from + batch.chunkRecords, batch.recordCount) };
 }
+
+const NO_SETTLED_PAIRS = { cardAtc: new Map<string, string>(), samSeq: new Map<string, string>() };
 
 /** An optimistic chunk decision found a purse spent by a concurrent chunk; it is decided again, locked. */
 class ChunkRaceLost extends Error {
@@ -173,13 +175,14 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
    * Decides a chunk in one transaction, from its records read and verified beforehand. The chunk's
    * claim row keeps a second attempt at the same chunk out. Chunks that share cards may run at the
    * same moment:
-   * - optimistic (first try): the earlier settlements and the purses' shadows are read unlocked and
-   *   the decided records written; the partial unique indexes refuse a (CSN, ATC) or (SAM id, SAM
-   *   seq) pair that a concurrent chunk accepted meanwhile (23505), and the purse rows, locked only
-   *   at the end, must still cover what this chunk accepts (ChunkRaceLost otherwise). Either way the
-   *   whole transaction rolls back and
-   * - locked (the one retry) takes the purse locks before reading anything, so chunks sharing a card
-   *   take turns and each sees what the other committed.
+   * - optimistic (first try): the purses' shadows are read unlocked, the pairs settled before are not
+   *   looked up at all, and the decided records written: the partial unique indexes refuse a
+   *   (CSN, ATC) or (SAM id, SAM seq) pair that an earlier batch, an earlier chunk or a concurrent
+   *   chunk accepted (23505), and the purse rows, locked only at the end, must still cover what this
+   *   chunk accepts (ChunkRaceLost otherwise). Either way the whole transaction rolls back and
+   * - locked (the one retry) takes the purse locks before reading anything and looks up the pairs
+   *   settled before, so a replay gets its reason, chunks sharing a card take turns and each sees
+   *   what the other committed.
    * Which copy of a record replayed across chunks is paid depends on which chunk commits first;
    * exactly one is. A record held back as overspent on an unlocked read stays rightly held back:
    * a purse's settled total only grows.
@@ -196,7 +199,9 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
       const cards = await cardStandings(trx, rows.map((r) => r.csn));
       const knownCsns = rows.filter((r) => cards.has(r.csn)).map((r) => r.csn);
       const purses = mode === 'locked' ? await lockPurseShadows(trx, knownCsns) : await readPurseShadows(trx, knownCsns);
-      const pairs = await settledPairs(trx, rows.filter((r) => r.proof === 'valid'));
+      // Optimistic: no look-up of the pairs settled before (replays are the exception); the partial
+      // unique indexes make the same check as they take this chunk's accepted records, and refuse.
+      const pairs = mode === 'locked' ? await settledPairs(trx, rows.filter((r) => r.proof === 'valid')) : NO_SETTLED_PAIRS;
       const decision = decideChunk(rows, {
         batchKey: batch.batchKey,
         merchant: { id: merchant.id, foodEligible: merchant.foodEligible },
@@ -207,6 +212,16 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
         purses,
       });
       await insertDecidedRecords(trx, batch.batchKey, rows, decision.verdicts);
+      const byIndex = new Map(rows.map((r) => [r.index, r]));
+      // One movement per purse and chunk (the chunk is decided once, in this transaction): the
+      // registry's shadow sees every settled minor unit, at a row per card rather than per record.
+      const purchases = [...decision.settledDeltas].map(([key, amount]) => ({ key: `settlement/${batch.batchKey}/${chunkIndex}/${key}`, ...purseOfKey(key), amount }));
+      await recordPurchaseMovements(trx, purchases);
+      const overspent = decision.verdicts.filter((v) => !v.accepted && v.reason === 'card_overspent').map((v) => byIndex.get(v.index)!);
+      await flagOverspends(trx, batch.batchKey, overspent);
+      const accepted = decision.verdicts.filter((v) => v.accepted).length;
+      await recordChunkOutcome(trx, batch.batchKey, chunkIndex, { accepted, rejected: rows.length - accepted, acceptedByPurse: decision.acceptedByPurse });
+      // Last, so concurrent chunks sharing cards queue only for the shadow update and the commit.
       if (mode === 'optimistic') {
         const locked = await lockPurseShadows(trx, knownCsns);
         for (const [key, delta] of decision.settledDeltas) {
@@ -214,17 +229,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
           if (shadow.settled + delta > shadow.loaded) throw new ChunkRaceLost();
         }
       }
-      const byIndex = new Map(rows.map((r) => [r.index, r]));
-      // One movement per purse and chunk (the chunk is decided once, in this transaction): the
-      // registry's shadow sees every settled minor unit, at a row per card rather than per record.
-      await recordSettledPurchases(
-        trx,
-        [...decision.settledDeltas].map(([key, amount]) => ({ key: `settlement/${batch.batchKey}/${chunkIndex}/${key}`, ...purseOfKey(key), amount })),
-      );
-      const overspent = decision.verdicts.filter((v) => !v.accepted && v.reason === 'card_overspent').map((v) => byIndex.get(v.index)!);
-      await flagOverspends(trx, batch.batchKey, overspent);
-      const accepted = decision.verdicts.filter((v) => v.accepted).length;
-      await recordChunkOutcome(trx, batch.batchKey, chunkIndex, { accepted, rejected: rows.length - accepted, acceptedByPurse: decision.acceptedByPurse });
+      await addSettledPurchases(trx, purchases);
     });
   }
 
