@@ -84,19 +84,30 @@ export async function recordPurchaseMovements(trx: Knex.Transaction, purchases: 
 }
 
 /**
- * Adds the chunk's purchases to the purses' spent totals (the movements recorded beside them). The
- * purse rows are locked by then (lockPurseShadows, in key order), and this is the deciding
- * transaction's last statement: chunks sharing cards wait on each other only for this and the commit.
+ * Adds the chunk's purchases to the purses' spent totals, in one statement that first locks the
+ * chunk's card purses in key order (so two chunks never deadlock; `lockedCsns` are the known cards of
+ * the chunk, already locked in the locked mode) and returns how many purses it left spending more
+ * than was loaded: the optimistic decision checks with it that a concurrent chunk did not spend them
+ * first. It is the deciding transaction's last statement, so chunks sharing cards wait on each other
+ * only for it and the commit, a round trip each.
  */
-export async function addSettledPurchases(trx: Knex.Transaction, purchases: readonly SettledPurchase[]): Promise<void> {
-  if (purchases.length === 0) return;
-  const { rowCount } = await trx.raw<{ rowCount: number }>(
-    `UPDATE registry_card_purses p SET spent_minor = p.spent_minor + m.amount
-       FROM unnest(?::bpchar[], ?::text[], ?::bigint[]) AS m(csn, purse, amount)
-      WHERE p.csn = m.csn AND p.purse = m.purse`,
-    [purchases.map((p) => p.csn), purchases.map((p) => purseNameOf(p.purse)), purchases.map((p) => p.amount.toString())],
+export async function addSettledPurchases(trx: Knex.Transaction, lockedCsns: readonly string[], purchases: readonly SettledPurchase[]): Promise<{ overspentPurses: number }> {
+  if (purchases.length === 0) return { overspentPurses: 0 };
+  const { rows } = await trx.raw<{ rows: { updated: string; overspent: string }[] }>(
+    `WITH locked AS MATERIALIZED (
+       SELECT csn FROM registry_card_purses WHERE csn = ANY(?::bpchar[]) ORDER BY csn, purse FOR UPDATE
+     ), moved AS (
+       UPDATE registry_card_purses p SET spent_minor = p.spent_minor + m.amount
+         FROM unnest(?::bpchar[], ?::text[], ?::bigint[]) AS m(csn, purse, amount)
+        -- Evaluated once, before the first row is updated: every purse is locked, in order, first.
+        WHERE (SELECT count(*) FROM locked) >= 0 AND p.csn = m.csn AND p.purse = m.purse
+       RETURNING p.spent_minor > p.loaded_minor AS overspent
+     )
+     SELECT count(*)::text AS updated, count(*) FILTER (WHERE overspent)::text AS overspent FROM moved`,
+    [[...new Set(lockedCsns)].sort(), purchases.map((p) => p.csn), purchases.map((p) => purseNameOf(p.purse)), purchases.map((p) => p.amount.toString())],
   );
-  assertSettlement(rowCount === purchases.length, `each of the ${purchases.length} purses a chunk settled from is registered (${rowCount} were)`);
+  assertSettlement(Number(rows[0].updated) === purchases.length, `each of the ${purchases.length} purses a chunk settled from is registered (${rows[0].updated} were)`);
+  return { overspentPurses: Number(rows[0].overspent) };
 }
 
 export function floatAccountId(purse: SettlementPurse): string {

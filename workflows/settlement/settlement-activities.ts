@@ -221,15 +221,10 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
       await flagOverspends(trx, batch.batchKey, overspent);
       const accepted = decision.verdicts.filter((v) => v.accepted).length;
       await recordChunkOutcome(trx, batch.batchKey, chunkIndex, { accepted, rejected: rows.length - accepted, acceptedByPurse: decision.acceptedByPurse });
-      // Last, so concurrent chunks sharing cards queue only for the shadow update and the commit.
-      if (mode === 'optimistic') {
-        const locked = await lockPurseShadows(trx, knownCsns);
-        for (const [key, delta] of decision.settledDeltas) {
-          const shadow = locked.get(key) ?? { loaded: 0n, settled: 0n };
-          if (shadow.settled + delta > shadow.loaded) throw new ChunkRaceLost();
-        }
-      }
-      await addSettledPurchases(trx, purchases);
+      // Last, so concurrent chunks sharing cards queue only for the shadow update and the commit. A
+      // purse this chunk leaves overspent was spent by a chunk that committed since it was read.
+      const { overspentPurses } = await addSettledPurchases(trx, knownCsns, purchases);
+      if (overspentPurses > 0) throw new ChunkRaceLost();
     });
   }
 

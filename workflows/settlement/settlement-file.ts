@@ -179,6 +179,10 @@ export async function readChunkRecords(filePath: string, plan: ChunkPlan, from: 
       };
       seen++;
     }
+    // The blocks of an in-memory stream follow each other as microtasks: without this, a chunk's
+    // whole verification would run before any database reply reaches the other chunks, and a chunk
+    // holding card purse locks would keep them (and every chunk queued on them) waiting meanwhile.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   if (seen !== count) throw fileChanged(`${seen} of ${count} records of the chunk could be read`);
   return records;
