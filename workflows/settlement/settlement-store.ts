@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import type { RecordRejectionReason } from './rejection-reasons';
 import { assertSettlement, SettlementError } from './settlement-error';
+import { arrayLiteral } from './array-literal';
 import type { PurchaseRecordView, RecordProof, RecordVerdict, SettlementPurse } from './record-verdict';
 
 export interface BatchRegistration {
@@ -150,18 +151,18 @@ export async function insertDecidedRecords(trx: Knex.Transaction, batchKey: stri
          AS r(i, csn, atc, purse, amount, balance, sam_id, sam_seq, t, proof, verdict, reason)`,
     [
       batchKey,
-      records.map((r) => r.index),
-      records.map((r) => r.csn),
-      records.map((r) => r.atc),
-      records.map((r) => r.purse),
-      records.map((r) => r.amount.toString()),
-      records.map((r) => r.balanceAfter.toString()),
-      records.map((r) => r.samId),
-      records.map((r) => r.samSeq),
-      records.map((r) => r.time),
-      records.map((r) => r.proof),
-      verdicts.map((v) => (v.accepted ? 'accepted' : 'rejected')),
-      verdicts.map((v) => (v.accepted ? '' : v.reason)),
+      arrayLiteral(records.map((r) => r.index)),
+      arrayLiteral(records.map((r) => r.csn)),
+      arrayLiteral(records.map((r) => r.atc)),
+      arrayLiteral(records.map((r) => r.purse)),
+      arrayLiteral(records.map((r) => r.amount)),
+      arrayLiteral(records.map((r) => r.balanceAfter)),
+      arrayLiteral(records.map((r) => r.samId)),
+      arrayLiteral(records.map((r) => r.samSeq)),
+      arrayLiteral(records.map((r) => r.time)),
+      arrayLiteral(records.map((r) => r.proof)),
+      arrayLiteral(verdicts.map((v) => (v.accepted ? 'accepted' : 'rejected'))),
+      arrayLiteral(verdicts.map((v) => (v.accepted ? '' : v.reason))),
     ],
   );
   assertSettlement(rowCount === records.length, `all ${records.length} records of the chunk of ${batchKey} were written`);
