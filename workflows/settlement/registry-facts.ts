@@ -86,13 +86,13 @@ export async function recordPurchaseMovements(trx: Knex.Transaction, purchases: 
 
 /**
  * Adds the chunk's purchases to the purses' spent totals, in one statement that first locks the
- * chunk's card purses in key order (so two chunks never deadlock; `lockedCsns` are the known cards of
- * the chunk, already locked in the locked mode) and returns how many purses it left spending more
- * than was loaded: the optimistic decision checks with it that a concurrent chunk did not spend them
- * first. It is the deciding transaction's last statement, so chunks sharing cards wait on each other
- * only for it and the commit, a round trip each.
+ * cards' purses in key order (so two chunks never deadlock; in the locked mode they are locked
+ * already) and returns how many purses it left spending more than was loaded: the optimistic
+ * decision checks with it that a concurrent chunk did not spend them first. It is the deciding
+ * transaction's last statement, so chunks sharing cards wait on each other only for it and the
+ * commit, a round trip each.
  */
-export async function addSettledPurchases(trx: Knex.Transaction, lockedCsns: readonly string[], purchases: readonly SettledPurchase[]): Promise<{ overspentPurses: number }> {
+export async function addSettledPurchases(trx: Knex.Transaction, purchases: readonly SettledPurchase[]): Promise<{ overspentPurses: number }> {
   if (purchases.length === 0) return { overspentPurses: 0 };
   const { rows } = await trx.raw<{ rows: { updated: string; overspent: string }[] }>(
     `WITH locked AS MATERIALIZED (
@@ -105,7 +105,7 @@ export async function addSettledPurchases(trx: Knex.Transaction, lockedCsns: rea
        RETURNING p.spent_minor > p.loaded_minor AS overspent
      )
      SELECT count(*)::text AS updated, count(*) FILTER (WHERE overspent)::text AS overspent FROM moved`,
-    [arrayLiteral([...new Set(lockedCsns)].sort()), arrayLiteral(purchases.map((p) => p.csn)), arrayLiteral(purchases.map((p) => purseNameOf(p.purse))), arrayLiteral(purchases.map((p) => p.amount))],
+    [arrayLiteral([...new Set(purchases.map((p) => p.csn))].sort()), arrayLiteral(purchases.map((p) => p.csn)), arrayLiteral(purchases.map((p) => purseNameOf(p.purse))), arrayLiteral(purchases.map((p) => p.amount))],
   );
   assertSettlement(Number(rows[0].updated) === purchases.length, `each of the ${purchases.length} purses a chunk settled from is registered (${rows[0].updated} were)`);
   return { overspentPurses: Number(rows[0].overspent) };

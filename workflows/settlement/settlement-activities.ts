@@ -110,7 +110,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
     const batch = await findBatch(db, ref.batchKey);
     assertSettlement(batch, `batch ${ref.batchKey} was registered by verifySettlementFile`);
     assertSettlement(batch.merchantId === ref.merchantId, `batch ${ref.batchKey} belongs to merchant ${ref.merchantId}`);
-    // A batch staged by the earlier code (mid-upgrade) has no chunk plans until a file pass ran.
+    // A batch the earlier code staged whole (verified before an upgrade) is decided from its staged rows.
     assertSettlement(batch.fileChecked || batch.stagedRecords === batch.recordCount, `batch ${ref.batchKey} was verified before its chunks are decided`);
     return batch;
   }
@@ -223,7 +223,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
       await recordChunkOutcome(trx, batch.batchKey, chunkIndex, { accepted, rejected: rows.length - accepted, acceptedByPurse: decision.acceptedByPurse });
       // Last, so concurrent chunks sharing cards queue only for the shadow update and the commit. A
       // purse this chunk leaves overspent was spent by a chunk that committed since it was read.
-      const { overspentPurses } = await addSettledPurchases(trx, knownCsns, purchases);
+      const { overspentPurses } = await addSettledPurchases(trx, purchases);
       if (overspentPurses > 0) throw new ChunkRaceLost();
     });
   }
