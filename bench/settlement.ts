@@ -126,7 +126,8 @@ async function main(): Promise<void> {
       await nativeConnection.close();
     }
   } finally {
-    await database.drop();
+    if (process.env.BENCH_KEEP_DB) process.stderr.write(`kept database ${database.url}\n`);
+    else await database.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -136,9 +137,14 @@ async function main(): Promise<void> {
  * the span from its first schedule to its last completion and the summed activity durations.
  */
 async function stageTimings(client: Client, workflowId: string): Promise<string[]> {
-  const stages = new Map<string, { first: number; last: number; busy: number; count: number }>();
+  const stages = new Map<string, { first: number; last: number; busy: number; count: number; failed: number; retried: number }>();
   const scheduled = new Map<string, { type: string; at: number }>();
   const started = new Map<string, number>();
+  const stageOf = (s: { type: string; at: number }, at = s.at) => {
+    let stage = stages.get(s.type);
+    if (!stage) stages.set(s.type, (stage = { first: s.at, last: at, busy: 0, count: 0, failed: 0, retried: 0 }));
+    return stage;
+  };
   let runId: string | undefined;
   for (let runs = 0; runs < 100; runs++) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
@@ -147,11 +153,18 @@ async function stageTimings(client: Client, workflowId: string): Promise<string[
       const at = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
       const id = String(event.eventId);
       if (event.activityTaskScheduledEventAttributes) scheduled.set(id, { type: event.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at });
-      if (event.activityTaskStartedEventAttributes) started.set(String(event.activityTaskStartedEventAttributes.scheduledEventId), at);
+      const start = event.activityTaskStartedEventAttributes;
+      if (start) {
+        started.set(String(start.scheduledEventId), at);
+        // The started event of a retried activity is written once, with the attempt it succeeded or gave up on.
+        if ((start.attempt ?? 1) > 1) stageOf(scheduled.get(String(start.scheduledEventId))!).retried++;
+      }
+      const lost = event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
+      if (lost) stageOf(scheduled.get(String(lost.scheduledEventId))!).failed++;
       const done = event.activityTaskCompletedEventAttributes;
       if (done) {
         const s = scheduled.get(String(done.scheduledEventId))!;
-        const stage = stages.get(s.type) ?? { first: s.at, last: at, busy: 0, count: 0 };
+        const stage = stageOf(s, at);
         stage.first = Math.min(stage.first, s.at);
         stage.last = Math.max(stage.last, at);
         stage.busy += at - (started.get(String(done.scheduledEventId)) ?? s.at);
@@ -163,7 +176,10 @@ async function stageTimings(client: Client, workflowId: string): Promise<string[
     if (!next) break;
     runId = next;
   }
-  return [...stages].map(([type, s]) => `stage ${type}: ${s.count} ×, span ${((s.last - s.first) / 1000).toFixed(2)} s, summed ${(s.busy / 1000).toFixed(2)} s`);
+  return [...stages].map(
+    ([type, s]) =>
+      `stage ${type}: ${s.count} ×, span ${((s.last - s.first) / 1000).toFixed(2)} s, summed ${(s.busy / 1000).toFixed(2)} s${s.retried + s.failed > 0 ? `, ${s.retried} retried, ${s.failed} failed or timed out` : ''}`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -144,6 +144,7 @@ export {
   type RecordVerdict,
   type FileRejection,
 } from './estb/estb-reader';
+export { scanEstb, estbSamOf, type EstbScan, type EstbRecordBytes } from './estb/estb-scan';
 
 // Reader transports: the CardReader interface, PC/SC (pcsclite), the vpcd virtual card connector,
 // and the ACR30S serial reader with its simulator.

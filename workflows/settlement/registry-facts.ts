@@ -6,6 +6,8 @@
  */
 import type { Knex } from 'knex';
 import { Registry } from '../registry';
+import { assertSettlement } from './settlement-error';
+import { arrayLiteral } from './array-literal';
 import { PURSE_ECASH, purseKey, type CardStanding, type PurseShadow, type SettlementPurse } from './record-verdict';
 
 export interface SettlingMerchant {
@@ -42,8 +44,8 @@ export async function lockPurseShadows(trx: Knex.Transaction, csns: readonly str
   if (sorted.length === 0) return new Map();
   const { rows } = await trx.raw<{ rows: { csn: string; purse: string; loaded_minor: string; spent_minor: string }[] }>(
     `SELECT csn, purse, loaded_minor, spent_minor FROM registry_card_purses
-      WHERE csn = ANY(?::text[]) ORDER BY csn, purse FOR UPDATE`,
-    [sorted],
+      WHERE csn = ANY(?::bpchar[]) ORDER BY csn, purse FOR UPDATE`,
+    [arrayLiteral(sorted)],
   );
   return new Map(rows.map((r) => [purseKey(r.csn, r.purse === 'ecash' ? 1 : 2), { loaded: BigInt(r.loaded_minor), settled: BigInt(r.spent_minor) }]));
 }
@@ -53,8 +55,8 @@ export async function readPurseShadows(db: Knex, csns: readonly string[]): Promi
   const unique = [...new Set(csns)];
   if (unique.length === 0) return new Map();
   const { rows } = await db.raw<{ rows: { csn: string; purse: string; loaded_minor: string; spent_minor: string }[] }>(
-    `SELECT csn, purse, loaded_minor, spent_minor FROM registry_card_purses WHERE csn = ANY(?::text[])`,
-    [unique],
+    `SELECT csn, purse, loaded_minor, spent_minor FROM registry_card_purses WHERE csn = ANY(?::bpchar[])`,
+    [arrayLiteral(unique)],
   );
   return new Map(rows.map((r) => [purseKey(r.csn, r.purse === 'ecash' ? 1 : 2), { loaded: BigInt(r.loaded_minor), settled: BigInt(r.spent_minor) }]));
 }
@@ -67,22 +69,46 @@ export interface SettledPurchase {
   readonly amount: bigint;
 }
 
-/** Counts accepted purchases into the purses' spent totals, once per key. */
-export async function recordSettledPurchases(trx: Knex.Transaction, purchases: readonly SettledPurchase[]): Promise<void> {
+/**
+ * Records the chunk's purchase movements, one per key. The deciding transaction has claimed its chunk,
+ * so every key is new: one that is not would count a purchase twice, and fails loudly.
+ */
+export async function recordPurchaseMovements(trx: Knex.Transaction, purchases: readonly SettledPurchase[]): Promise<void> {
   if (purchases.length === 0) return;
-  await trx.raw(
-    `WITH moved AS (
-       INSERT INTO registry_purse_movements (key, csn, purse, kind, amount_minor)
-       SELECT key, csn, purse, 'purchase', amount FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) AS m(key, csn, purse, amount)
-       ON CONFLICT (key) DO NOTHING
-       RETURNING csn, purse, amount_minor
-     ), totals AS (
-       SELECT csn, purse, sum(amount_minor)::bigint AS amount FROM moved GROUP BY csn, purse
-     )
-     UPDATE registry_card_purses p SET spent_minor = p.spent_minor + t.amount
-       FROM totals t WHERE p.csn = t.csn AND p.purse = t.purse`,
-    [purchases.map((p) => p.key), purchases.map((p) => p.csn), purchases.map((p) => purseNameOf(p.purse)), purchases.map((p) => p.amount.toString())],
+  const { rowCount } = await trx.raw<{ rowCount: number }>(
+    `INSERT INTO registry_purse_movements (key, csn, purse, kind, amount_minor)
+     SELECT key, csn, purse, 'purchase', amount FROM unnest(?::text[], ?::bpchar[], ?::text[], ?::bigint[]) AS m(key, csn, purse, amount)
+     ON CONFLICT (key) DO NOTHING`,
+    [arrayLiteral(purchases.map((p) => p.key)), arrayLiteral(purchases.map((p) => p.csn)), arrayLiteral(purchases.map((p) => purseNameOf(p.purse))), arrayLiteral(purchases.map((p) => p.amount))],
   );
+  assertSettlement(rowCount === purchases.length, `each of the ${purchases.length} purchase movements of a chunk is recorded once (${rowCount} were new)`);
+}
+
+/**
+ * Adds the chunk's purchases to the purses' spent totals, in one statement that first locks the
+ * cards' purses in key order (so two chunks never deadlock; in the locked mode they are locked
+ * already) and returns how many purses it left spending more than was loaded: the optimistic
+ * decision checks with it that a concurrent chunk did not spend them first. It is the deciding
+ * transaction's last statement, so chunks sharing cards wait on each other only for it and the
+ * commit, a round trip each.
+ */
+export async function addSettledPurchases(trx: Knex.Transaction, purchases: readonly SettledPurchase[]): Promise<{ overspentPurses: number }> {
+  if (purchases.length === 0) return { overspentPurses: 0 };
+  const { rows } = await trx.raw<{ rows: { updated: string; overspent: string }[] }>(
+    `WITH locked AS MATERIALIZED (
+       SELECT csn FROM registry_card_purses WHERE csn = ANY(?::bpchar[]) ORDER BY csn, purse FOR UPDATE
+     ), moved AS (
+       UPDATE registry_card_purses p SET spent_minor = p.spent_minor + m.amount
+         FROM unnest(?::bpchar[], ?::text[], ?::bigint[]) AS m(csn, purse, amount)
+        -- Evaluated once, before the first row is updated: every purse is locked, in order, first.
+        WHERE (SELECT count(*) FROM locked) >= 0 AND p.csn = m.csn AND p.purse = m.purse
+       RETURNING p.spent_minor > p.loaded_minor AS overspent
+     )
+     SELECT count(*)::text AS updated, count(*) FILTER (WHERE overspent)::text AS overspent FROM moved`,
+    [arrayLiteral([...new Set(purchases.map((p) => p.csn))].sort()), arrayLiteral(purchases.map((p) => p.csn)), arrayLiteral(purchases.map((p) => purseNameOf(p.purse))), arrayLiteral(purchases.map((p) => p.amount))],
+  );
+  assertSettlement(Number(rows[0].updated) === purchases.length, `each of the ${purchases.length} purses a chunk settled from is registered (${rows[0].updated} were)`);
+  return { overspentPurses: Number(rows[0].overspent) };
 }
 
 export function floatAccountId(purse: SettlementPurse): string {

@@ -128,7 +128,36 @@ const voucherIssuances: SettlementMigration = {
   },
 };
 
-const MIGRATIONS: readonly SettlementMigration[] = [initial, chunks, voucherIssuances];
+/**
+ * The file pass (settlement-file.ts): a batch is registered once its file is proven whole, with one
+ * plan row per chunk (the digest of the chunk's record bytes and the SAM sequence floors), and the
+ * records are written once, decided, by their chunk. `file_checked` tells such a batch from one
+ * staged by the earlier code (every record inserted undecided while the file was read), whose
+ * chunks still decide correctly: they drop the chunk's staged rows and write decided ones.
+ */
+const filePass: SettlementMigration = {
+  name: '0004_settlement_file_pass',
+  async up(knex) {
+    await knex.raw(`
+      ALTER TABLE settlement_batches ADD COLUMN file_checked boolean NOT NULL DEFAULT false;
+      -- Where the worker reads the records from (the upload store: content-addressed, never rewritten).
+      ALTER TABLE settlement_batches ADD COLUMN upload_path text;
+      CREATE TABLE settlement_chunk_plans (
+        batch_key text NOT NULL REFERENCES settlement_batches (batch_key),
+        chunk_index integer NOT NULL CHECK (chunk_index >= 0),
+        records_sha256 bytea NOT NULL CHECK (length(records_sha256) = 32),
+        -- SAM id -> the highest SAM sequence number earlier in the file, for the SAMs of this chunk.
+        sam_seq_floor jsonb NOT NULL,
+        PRIMARY KEY (batch_key, chunk_index)
+      );
+    `);
+  },
+  async down(knex) {
+    await knex.raw('DROP TABLE IF EXISTS settlement_chunk_plans; ALTER TABLE settlement_batches DROP COLUMN IF EXISTS file_checked, DROP COLUMN IF EXISTS upload_path');
+  },
+};
+
+const MIGRATIONS: readonly SettlementMigration[] = [initial, chunks, voucherIssuances, filePass];
 
 const migrationSource: Knex.MigrationSource<SettlementMigration> = {
   getMigrations: async () => [...MIGRATIONS],

@@ -1,10 +1,12 @@
 /**
- * Settlement's rows: the batch, its records (staged while the file is read, decided chunk by chunk)
- * and the overspend flags. Every write is idempotent, so a retried activity changes nothing twice.
+ * Settlement's rows: the batch and its chunk plans (registered once the file is proven whole), its
+ * records (written once, decided, chunk by chunk) and the overspend flags. Every write is
+ * idempotent, so a retried activity changes nothing twice.
  */
 import type { Knex } from 'knex';
 import type { RecordRejectionReason } from './rejection-reasons';
 import { assertSettlement, SettlementError } from './settlement-error';
+import { arrayLiteral } from './array-literal';
 import type { PurchaseRecordView, RecordProof, RecordVerdict, SettlementPurse } from './record-verdict';
 
 export interface BatchRegistration {
@@ -15,10 +17,15 @@ export interface BatchRegistration {
   readonly fileSha256: string;
   readonly recordCount: number;
   readonly chunkRecords: number;
+  /** The stored upload the chunk steps read their records from (null for a batch staged by the earlier code). */
+  readonly uploadPath: string | null;
 }
 
 export interface RegisteredBatch extends BatchRegistration {
+  /** Records staged undecided by the earlier code (0 for a batch registered by the file pass). */
   readonly stagedRecords: number;
+  /** The file pass proved the file whole and stored its chunk plans. */
+  readonly fileChecked: boolean;
 }
 
 interface BatchRow {
@@ -30,6 +37,8 @@ interface BatchRow {
   record_count: number;
   chunk_records: number;
   staged_records: number;
+  file_checked: boolean;
+  upload_path: string | null;
 }
 
 function toBatch(r: BatchRow): RegisteredBatch {
@@ -42,26 +51,70 @@ function toBatch(r: BatchRow): RegisteredBatch {
     recordCount: r.record_count,
     chunkRecords: r.chunk_records,
     stagedRecords: r.staged_records,
+    fileChecked: r.file_checked,
+    uploadPath: r.upload_path,
   };
 }
 
-/** Registers a batch once; a later registration of the same file finds the first one (and its chunk size). */
-export async function registerBatch(db: Knex, reg: BatchRegistration): Promise<RegisteredBatch> {
-  await db('settlement_batches')
-    .insert({
-      batch_key: reg.batchKey,
-      transfer_card_id: reg.transferCardId,
-      batch_seq: reg.batchSeq,
-      merchant_id: reg.merchantId,
-      file_sha256: reg.fileSha256,
-      record_count: reg.recordCount,
-      chunk_records: reg.chunkRecords,
-    })
-    .onConflict('batch_key')
-    .ignore();
-  const batch = await findBatch(db, reg.batchKey);
-  assertSettlement(batch, `batch ${reg.batchKey} exists right after its registration`);
-  return batch;
+/**
+ * What the file pass noted about one chunk: the digest of its record bytes (the chunk step decides
+ * exactly the bytes the file MAC covered, or refuses) and, for each SAM of the chunk that appears
+ * earlier in the file, the highest sequence number it reached there: a SAM numbers every purchase
+ * once, so a number that does not grow over the whole file marks a duplicate.
+ */
+export interface ChunkPlan {
+  readonly chunkIndex: number;
+  readonly recordsSha256: Buffer;
+  readonly samSeqFloor: Readonly<Record<string, number>>;
+}
+
+/**
+ * Registers a batch whose file the file pass proved whole, with its chunk plans, once: a later
+ * registration of the same batch key finds the first one (its file hash and chunk size); the caller
+ * refuses a different file under the same key.
+ */
+export async function registerCheckedBatch(db: Knex, reg: BatchRegistration, plans: readonly ChunkPlan[]): Promise<RegisteredBatch> {
+  return db.transaction(async (trx) => {
+    await trx('settlement_batches')
+      .insert({
+        batch_key: reg.batchKey,
+        transfer_card_id: reg.transferCardId,
+        batch_seq: reg.batchSeq,
+        merchant_id: reg.merchantId,
+        file_sha256: reg.fileSha256,
+        record_count: reg.recordCount,
+        chunk_records: reg.chunkRecords,
+        upload_path: reg.uploadPath,
+      })
+      .onConflict('batch_key')
+      .ignore();
+    const batch = await findBatch(trx, reg.batchKey);
+    assertSettlement(batch, `batch ${reg.batchKey} exists right after its registration`);
+    if (batch.fileSha256 !== reg.fileSha256 || batch.fileChecked) return batch;
+    // Plans follow the registered chunk size (a batch staged by the earlier code keeps its own).
+    assertSettlement(
+      batch.chunkRecords === reg.chunkRecords && plans.length === Math.ceil(reg.recordCount / reg.chunkRecords),
+      `batch ${reg.batchKey} has one plan per chunk of its registered size`,
+    );
+    if (plans.length > 0) {
+      await trx.raw(
+        `INSERT INTO settlement_chunk_plans (batch_key, chunk_index, records_sha256, sam_seq_floor)
+         SELECT ?, i, digest, floor FROM unnest(?::int[], ?::bytea[], ?::jsonb[]) AS p(i, digest, floor)
+         ON CONFLICT (batch_key, chunk_index) DO NOTHING`,
+        [reg.batchKey, plans.map((p) => p.chunkIndex), plans.map((p) => p.recordsSha256), plans.map((p) => JSON.stringify(p.samSeqFloor))],
+      );
+    }
+    await trx('settlement_batches').where({ batch_key: reg.batchKey }).update({ file_checked: true, upload_path: reg.uploadPath });
+    return { ...batch, fileChecked: true, uploadPath: reg.uploadPath };
+  });
+}
+
+/** The file pass's note on one chunk; undefined when the batch was not registered by the file pass. */
+export async function chunkPlan(db: Knex, batchKey: string, chunkIndex: number): Promise<ChunkPlan | undefined> {
+  const row: { records_sha256: Buffer; sam_seq_floor: Record<string, number> } | undefined = await db('settlement_chunk_plans')
+    .where({ batch_key: batchKey, chunk_index: chunkIndex })
+    .first('records_sha256', 'sam_seq_floor');
+  return row ? { chunkIndex, recordsSha256: row.records_sha256, samSeqFloor: row.sam_seq_floor } : undefined;
 }
 
 export async function findBatch(db: Knex, batchKey: string): Promise<RegisteredBatch | undefined> {
@@ -83,33 +136,65 @@ export interface StagedRecord {
   readonly proof: RecordProof;
 }
 
-/** Stages records read from the file; records already there (a retried read) are left as they are. */
-export async function stageRecords(db: Knex, batchKey: string, records: readonly StagedRecord[]): Promise<void> {
+/**
+ * Writes a chunk's records with their verdicts, once (the chunk's claim row keeps a second attempt
+ * out). An accepted record takes its (CSN, ATC) and (SAM id, SAM seq) through the partial unique
+ * indexes: a concurrent chunk that took one first makes this fail with a unique violation.
+ */
+export async function insertDecidedRecords(trx: Knex.Transaction, batchKey: string, records: readonly StagedRecord[], verdicts: readonly RecordVerdict[]): Promise<void> {
   if (records.length === 0) return;
-  await db.raw(
-    `INSERT INTO settlement_records (batch_key, record_index, csn, atc, purse, amount_minor, balance_after_minor, sam_id, sam_seq, purchased_at, proof)
-     SELECT ?, i, csn, atc, purse, amount, balance, sam_id, sam_seq, to_timestamp(t), proof
-       FROM unnest(?::int[], ?::text[], ?::int[], ?::smallint[], ?::bigint[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[])
-         AS r(i, csn, atc, purse, amount, balance, sam_id, sam_seq, t, proof)
-     ON CONFLICT (batch_key, record_index) DO NOTHING`,
+  assertSettlement(records.length === verdicts.length && records.every((r, i) => r.index === verdicts[i].index), 'every record has its verdict, in order');
+  const { rowCount } = await trx.raw<{ rowCount: number }>(
+    `INSERT INTO settlement_records (batch_key, record_index, csn, atc, purse, amount_minor, balance_after_minor, sam_id, sam_seq, purchased_at, proof, verdict, reason)
+     SELECT ?, i, csn, atc, purse, amount, balance, sam_id, sam_seq, to_timestamp(t), proof, verdict, NULLIF(reason, '')
+       FROM unnest(?::int[], ?::text[], ?::int[], ?::smallint[], ?::bigint[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[])
+         AS r(i, csn, atc, purse, amount, balance, sam_id, sam_seq, t, proof, verdict, reason)`,
     [
       batchKey,
-      records.map((r) => r.index),
-      records.map((r) => r.csn),
-      records.map((r) => r.atc),
-      records.map((r) => r.purse),
-      records.map((r) => r.amount.toString()),
-      records.map((r) => r.balanceAfter.toString()),
-      records.map((r) => r.samId),
-      records.map((r) => r.samSeq),
-      records.map((r) => r.time),
-      records.map((r) => r.proof),
+      arrayLiteral(records.map((r) => r.index)),
+      arrayLiteral(records.map((r) => r.csn)),
+      arrayLiteral(records.map((r) => r.atc)),
+      arrayLiteral(records.map((r) => r.purse)),
+      arrayLiteral(records.map((r) => r.amount)),
+      arrayLiteral(records.map((r) => r.balanceAfter)),
+      arrayLiteral(records.map((r) => r.samId)),
+      arrayLiteral(records.map((r) => r.samSeq)),
+      arrayLiteral(records.map((r) => r.time)),
+      arrayLiteral(records.map((r) => r.proof)),
+      arrayLiteral(verdicts.map((v) => (v.accepted ? 'accepted' : 'rejected'))),
+      arrayLiteral(verdicts.map((v) => (v.accepted ? '' : v.reason))),
     ],
   );
+  assertSettlement(rowCount === records.length, `all ${records.length} records of the chunk of ${batchKey} were written`);
 }
 
-export async function markStaged(db: Knex, batchKey: string, stagedRecords: number): Promise<void> {
-  await db('settlement_batches').where({ batch_key: batchKey }).update({ staged_records: stagedRecords });
+/** The records the earlier code staged in [from, to) of a batch, in file order, with their proofs. */
+export async function stagedChunkRecords(db: Knex, batchKey: string, from: number, to: number): Promise<StagedRecord[]> {
+  const rows: { record_index: number; csn: string; atc: number; purse: number; amount_minor: string; balance_after_minor: string; sam_id: string; sam_seq: string; purchased_at: Date; proof: RecordProof }[] =
+    await db('settlement_records')
+      .where({ batch_key: batchKey })
+      .whereNull('verdict')
+      .andWhere('record_index', '>=', from)
+      .andWhere('record_index', '<', to)
+      .orderBy('record_index')
+      .select('record_index', 'csn', 'atc', 'purse', 'amount_minor', 'balance_after_minor', 'sam_id', 'sam_seq', 'purchased_at', 'proof');
+  return rows.map((r) => ({
+    index: r.record_index,
+    csn: r.csn,
+    atc: r.atc,
+    purse: r.purse,
+    amount: BigInt(r.amount_minor),
+    balanceAfter: BigInt(r.balance_after_minor),
+    samId: r.sam_id,
+    samSeq: Number(r.sam_seq),
+    time: Math.floor(r.purchased_at.getTime() / 1000),
+    proof: r.proof,
+  }));
+}
+
+/** Drops the undecided rows the earlier code staged in [from, to) of a batch, before its chunk writes decided ones. */
+export async function dropStagedRecords(trx: Knex.Transaction, batchKey: string, from: number, to: number): Promise<void> {
+  await trx('settlement_records').where({ batch_key: batchKey }).andWhere('record_index', '>=', from).andWhere('record_index', '<', to).whereNull('verdict').delete();
 }
 
 /**
@@ -121,35 +206,10 @@ export async function discardBatch(db: Knex, batchKey: string): Promise<void> {
     const decided = await trx('settlement_records').where({ batch_key: batchKey }).whereNotNull('verdict').count<{ count: string }[]>({ count: '*' });
     assertSettlement(Number(decided[0].count) === 0, `a refused file's batch ${batchKey} has no decided record`);
     await trx('settlement_records').where({ batch_key: batchKey }).delete();
+    await trx('settlement_chunk_plans').where({ batch_key: batchKey }).delete();
     await trx('settlement_chunks').where({ batch_key: batchKey }).delete();
     await trx('settlement_batches').where({ batch_key: batchKey }).delete();
   });
-}
-
-export interface ChunkRow extends PurchaseRecordView {
-  readonly decided: boolean;
-}
-
-/** The chunk's records in file order (not locked: the chunk's claim row keeps other attempts out). */
-export async function chunkRecords(trx: Knex.Transaction, batchKey: string, from: number, to: number): Promise<ChunkRow[]> {
-  const rows: { record_index: number; csn: string; atc: number; purse: number; amount_minor: string; sam_id: string; sam_seq: string; proof: RecordProof; verdict: string | null }[] =
-    await trx('settlement_records')
-      .where({ batch_key: batchKey })
-      .andWhere('record_index', '>=', from)
-      .andWhere('record_index', '<', to)
-      .orderBy('record_index')
-      .select('record_index', 'csn', 'atc', 'purse', 'amount_minor', 'sam_id', 'sam_seq', 'proof', 'verdict');
-  return rows.map((r) => ({
-    index: r.record_index,
-    csn: r.csn,
-    atc: r.atc,
-    purse: r.purse,
-    amount: BigInt(r.amount_minor),
-    samId: r.sam_id,
-    samSeq: Number(r.sam_seq),
-    proof: r.proof,
-    decided: r.verdict !== null,
-  }));
 }
 
 /** What a decided chunk settled: its counts and the minor units accepted per purse. */
@@ -195,7 +255,12 @@ export async function chunkOutcome(db: Knex, batchKey: string, chunkIndex: numbe
   return { accepted: row.accepted, rejected: row.rejected, acceptedByPurse };
 }
 
-/** Accepted records elsewhere that already hold a (CSN, ATC) or (SAM id, SAM seq) pair of the chunk. */
+/**
+ * Accepted records elsewhere that already hold a (CSN, ATC) or (SAM id, SAM seq) pair of the chunk.
+ * One index probe per record through the partial unique indexes (LATERAL … LIMIT 1 keeps the
+ * planner from hashing every accepted record ever settled), so the cost does not grow with the
+ * table; the probes are typed bpchar like the columns, or the indexes could not be used at all.
+ */
 export async function settledPairs(
   trx: Knex.Transaction,
   records: readonly PurchaseRecordView[],
@@ -203,31 +268,21 @@ export async function settledPairs(
   const cardAtc = new Map<string, string>();
   const samSeq = new Map<string, string>();
   if (records.length === 0) return { cardAtc, samSeq };
-  const byCard = await trx.raw<{ rows: { csn: string; atc: number; batch_key: string }[] }>(
-    `SELECT s.csn, s.atc, s.batch_key FROM settlement_records s
-       JOIN unnest(?::text[], ?::int[]) AS q(csn, atc) ON s.csn = q.csn AND s.atc = q.atc
-      WHERE s.verdict = 'accepted'`,
-    [records.map((r) => r.csn), records.map((r) => r.atc)],
+  const { rows } = await trx.raw<{ rows: { csn: string; atc: number; sam_id: string; sam_seq: string; card_atc_holder: string | null; sam_seq_holder: string | null }[] }>(
+    `SELECT q.csn, q.atc, q.sam_id, q.sam_seq, c.batch_key AS card_atc_holder, s.batch_key AS sam_seq_holder
+       FROM unnest(?::bpchar[], ?::int[], ?::bpchar[], ?::bigint[]) AS q(csn, atc, sam_id, sam_seq)
+       LEFT JOIN LATERAL (SELECT batch_key FROM settlement_records r
+                           WHERE r.csn = q.csn AND r.atc = q.atc AND r.verdict = 'accepted' LIMIT 1) c ON true
+       LEFT JOIN LATERAL (SELECT batch_key FROM settlement_records r
+                           WHERE r.sam_id = q.sam_id AND r.sam_seq = q.sam_seq AND r.verdict = 'accepted' LIMIT 1) s ON true
+      WHERE c.batch_key IS NOT NULL OR s.batch_key IS NOT NULL`,
+    [records.map((r) => r.csn), records.map((r) => r.atc), records.map((r) => r.samId), records.map((r) => r.samSeq)],
   );
-  for (const r of byCard.rows) cardAtc.set(`${r.csn}:${r.atc}`, r.batch_key);
-  const bySam = await trx.raw<{ rows: { sam_id: string; sam_seq: string; batch_key: string }[] }>(
-    `SELECT s.sam_id, s.sam_seq, s.batch_key FROM settlement_records s
-       JOIN unnest(?::text[], ?::bigint[]) AS q(sam_id, sam_seq) ON s.sam_id = q.sam_id AND s.sam_seq = q.sam_seq
-      WHERE s.verdict = 'accepted'`,
-    [records.map((r) => r.samId), records.map((r) => r.samSeq)],
-  );
-  for (const r of bySam.rows) samSeq.set(`${r.sam_id}:${Number(r.sam_seq)}`, r.batch_key);
+  for (const r of rows) {
+    if (r.card_atc_holder !== null) cardAtc.set(`${r.csn}:${r.atc}`, r.card_atc_holder);
+    if (r.sam_seq_holder !== null) samSeq.set(`${r.sam_id}:${Number(r.sam_seq)}`, r.sam_seq_holder);
+  }
   return { cardAtc, samSeq };
-}
-
-export async function writeVerdicts(trx: Knex.Transaction, batchKey: string, verdicts: readonly RecordVerdict[]): Promise<void> {
-  if (verdicts.length === 0) return;
-  await trx.raw(
-    `UPDATE settlement_records s SET verdict = v.verdict, reason = NULLIF(v.reason, '')
-       FROM unnest(?::int[], ?::text[], ?::text[]) AS v(i, verdict, reason)
-      WHERE s.batch_key = ? AND s.record_index = v.i AND s.verdict IS NULL`,
-    [verdicts.map((v) => v.index), verdicts.map((v) => (v.accepted ? 'accepted' : 'rejected')), verdicts.map((v) => (v.accepted ? '' : v.reason)), batchKey],
-  );
 }
 
 export async function flagOverspends(trx: Knex.Transaction, batchKey: string, records: readonly PurchaseRecordView[]): Promise<void> {
@@ -238,44 +293,38 @@ export async function flagOverspends(trx: Knex.Transaction, batchKey: string, re
     .ignore();
 }
 
-/** Minor units accepted per purse among records [from, to): the amounts the chunk's transfers move. */
-export async function acceptedByPurse(db: Knex, batchKey: string, from: number, to: number): Promise<Map<SettlementPurse, bigint>> {
-  const { rows } = await db.raw<{ rows: { purse: number; amount: string }[] }>(
-    `SELECT purse, sum(amount_minor)::text AS amount FROM settlement_records
-      WHERE batch_key = ? AND verdict = 'accepted' AND record_index >= ? AND record_index < ?
-      GROUP BY purse ORDER BY purse`,
-    [batchKey, from, to],
-  );
-  return new Map(rows.map((r) => [r.purse as SettlementPurse, BigInt(r.amount)]));
-}
-
-export interface VerdictCounts {
+export interface BatchTotals {
+  /** Chunks decided so far. */
+  readonly chunks: number;
   readonly accepted: number;
   readonly rejected: number;
-  readonly undecided: number;
   readonly rejectedByReason: Partial<Record<RecordRejectionReason, number>>;
+  /** Minor units accepted per purse. */
+  readonly acceptedByPurse: ReadonlyMap<SettlementPurse, bigint>;
 }
 
-export async function verdictCounts(db: Knex, batchKey: string, from = 0, to = 2 ** 31 - 1): Promise<VerdictCounts> {
-  const { rows } = await db.raw<{ rows: { verdict: string | null; reason: RecordRejectionReason | null; n: string }[] }>(
-    `SELECT verdict, reason, count(*)::text AS n FROM settlement_records
-      WHERE batch_key = ? AND record_index >= ? AND record_index < ?
-      GROUP BY verdict, reason`,
-    [batchKey, from, to],
+/**
+ * A batch's totals from its chunk rows (each holds its counts and amounts) and its rejected records
+ * (through their partial index): a few rows read, not every record of the batch.
+ */
+export async function batchTotals(db: Knex, batchKey: string): Promise<BatchTotals> {
+  const chunks: { chunks: string; accepted: string | null; rejected: string | null; ecash: string | null; food: string | null } = (
+    await db.raw(
+      `SELECT count(*)::text AS chunks, sum(accepted)::text AS accepted, sum(rejected)::text AS rejected, sum(ecash_minor)::text AS ecash, sum(food_minor)::text AS food
+         FROM settlement_chunks WHERE batch_key = ?`,
+      [batchKey],
+    )
+  ).rows[0];
+  const { rows } = await db.raw<{ rows: { reason: RecordRejectionReason; n: string }[] }>(
+    `SELECT reason, count(*)::text AS n FROM settlement_records WHERE batch_key = ? AND verdict = 'rejected' GROUP BY reason`,
+    [batchKey],
   );
-  let accepted = 0;
-  let rejected = 0;
-  let undecided = 0;
   const rejectedByReason: Partial<Record<RecordRejectionReason, number>> = {};
-  for (const r of rows) {
-    const n = Number(r.n);
-    if (r.verdict === 'accepted') accepted += n;
-    else if (r.verdict === 'rejected' && r.reason) {
-      rejected += n;
-      rejectedByReason[r.reason] = (rejectedByReason[r.reason] ?? 0) + n;
-    } else undecided += n;
-  }
-  return { accepted, rejected, undecided, rejectedByReason };
+  for (const r of rows) rejectedByReason[r.reason] = Number(r.n);
+  const acceptedByPurse = new Map<SettlementPurse, bigint>();
+  if (BigInt(chunks.ecash ?? '0') > 0n) acceptedByPurse.set(1, BigInt(chunks.ecash ?? '0'));
+  if (BigInt(chunks.food ?? '0') > 0n) acceptedByPurse.set(2, BigInt(chunks.food ?? '0'));
+  return { chunks: Number(chunks.chunks), accepted: Number(chunks.accepted ?? 0), rejected: Number(chunks.rejected ?? 0), rejectedByReason, acceptedByPurse };
 }
 
 export interface RejectedRecord {

@@ -1,10 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import {
+  decodeHeader,
   DEFAULT_FOREIGN_SAM_ID,
   HEADER_BYTES,
   parseSamId,
   parseTransferCardId,
   PURSE,
+  readEstbBlocks,
   RECORD_BYTES,
   runMerchant,
   SimulatedCard,
@@ -17,6 +20,8 @@ import {
 import { Worker } from '@temporalio/worker';
 import { Registry } from '../registry';
 import { payOutMerchant } from '../settlement/merchant-payout';
+import { batchKeyOf } from '../settlement/batch-identity';
+import { proofOf } from '../settlement/record-proof';
 import { settlementOutcome, uploadSettlementFile } from '../settlement/settlement-client';
 import type { SettledBatch, SettlementResult } from '../settlement/settlement-types';
 import { createWorld, nextCsn, postedBalance, type World } from './settlement-world';
@@ -315,6 +320,52 @@ describe('SettlementWorkflow', () => {
     await Worker.runReplayHistory({ workflowBundle: world.workflowBundle }, await world.client.workflow.getHandle(started.workflowId).fetchHistory());
     const pendings = await world.database.db('ledger_transfers').whereRaw("user_data LIKE ?", [`settlement/${settled(result).batchKey}/%`]).whereRaw('(flags & 2) <> 0');
     expect(pendings).toHaveLength(5); // one reservation per chunk of two records
+  });
+
+  it('settles a batch the earlier code staged before an upgrade (every record inserted undecided) from its staged rows', async () => {
+    const cards = [await world.cardFor('alice', { ecash: 100_00n })];
+    const { file } = merchantFile(GROCER, cards, { purchases: 5, amount: 2_00n, faults: { tamperPurchaseMacs: 1 } });
+    const header = decodeHeader(file.subarray(0, HEADER_BYTES));
+    const batchKey = batchKeyOf(header);
+    const db = world.database.db;
+    // What the earlier verifySettlementFile left behind: the batch, fully staged, no chunk plan.
+    await db('settlement_batches').insert({
+      batch_key: batchKey,
+      transfer_card_id: header.transferCardId,
+      batch_seq: header.batchSeq,
+      merchant_id: GROCER.id,
+      file_sha256: createHash('sha256').update(file).digest('hex'),
+      record_count: header.recordCount,
+      chunk_records: 2,
+      staged_records: header.recordCount,
+    });
+    for await (const event of readEstbBlocks(Readable.from([file]), { keys: world.keys })) {
+      if (event.kind !== 'records') continue;
+      await db('settlement_records').insert(
+        event.records.map((r, i) => ({
+          batch_key: batchKey,
+          record_index: event.first + i,
+          csn: r.csn,
+          atc: r.atc,
+          purse: r.purse,
+          amount_minor: r.amount.toString(),
+          balance_after_minor: r.balanceAfter.toString(),
+          sam_id: r.samId,
+          sam_seq: r.samSeq,
+          purchased_at: new Date(r.time * 1000),
+          proof: proofOf(event.verdicts[i].reasons),
+        })),
+      );
+    }
+
+    const batch = settled((await settle(file, GROCER.id)).result);
+
+    expect(batch).toMatchObject({ records: 5, accepted: 4, rejected: 1, rejectedByReason: { card_mac_invalid: 1 }, settledMinor: { ecash: '800' } });
+    const rows = await db('settlement_records').where({ batch_key: batchKey }).orderBy('record_index').select('record_index', 'verdict');
+    expect(rows.map((r) => r.record_index)).toEqual([0, 1, 2, 3, 4]);
+    expect(rows.every((r) => r.verdict !== null)).toBe(true);
+    expect(await db('settlement_chunks').where({ batch_key: batchKey })).toHaveLength(3);
+    expect((await world.registry.card(cards[0].csn)).purses.ecash.spentMinor).toBe(8_00n);
   });
 });
 
