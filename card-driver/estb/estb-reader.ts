@@ -237,14 +237,13 @@ interface CardSeen {
   purchaseKey: SecretKey;
 }
 
-/** A SAM met in this file: its id as text, key, highest sequence number, and its records of the current block. */
+/** A SAM met in this file: its id as text, highest sequence number, and its records of the current block. */
 interface SamSeen {
   readonly hi: number;
   readonly lo: number;
   readonly id: string;
   /** Another SAM whose id ends in the same 4 bytes. */
   next: SamSeen | undefined;
-  key: SecretKey | undefined;
   ofMerchant: boolean | undefined;
   /** -1 until a record of this SAM was accepted as new. */
   lastSeq: number;
@@ -317,8 +316,9 @@ class RecordChecker {
     const offsets = this.#offsets;
     for (const sam of samsInBlock) {
       for (let k = 0, i = sam.first; k < sam.count; k++, i = nextOfSam[i]) offsets[k] = i * RECORD_BYTES;
-      sam.key ??= keys.samKey(sam.id as SamId);
-      const macs = retailMacBatchAt(sam.key, block, offsets, sam.count, SAM_MAC_SPAN, SAM_TAG);
+      // Asked of the key store each block, not kept here: a file naming a great many SAMs must not
+      // keep that many keys (and their cipher contexts) alive; the store's cache is bounded.
+      const macs = retailMacBatchAt(keys.samKey(sam.id as SamId), block, offsets, sam.count, SAM_MAC_SPAN, SAM_TAG);
       for (let k = 0; k < sam.count; k++) {
         if (!sameBytesAt(macs, k * 8, block, offsets[k] + MACS_AT, MAC4_BYTES)) verdicts[offsets[k] / RECORD_BYTES].reasons.push('sam_mac_invalid');
       }
@@ -345,7 +345,7 @@ class RecordChecker {
     const lo = block.readInt32BE(at + 4);
     const head = this.#sams.get(lo);
     for (let sam = head; sam; sam = sam.next) if (sam.hi === hi) return sam;
-    const sam: SamSeen = { hi, lo, id: hexText(block, at), next: head, key: undefined, ofMerchant: undefined, lastSeq: -1, first: -1, last: -1, count: 0 };
+    const sam: SamSeen = { hi, lo, id: hexText(block, at), next: head, ofMerchant: undefined, lastSeq: -1, first: -1, last: -1, count: 0 };
     this.#sams.set(lo, sam);
     return sam;
   }
