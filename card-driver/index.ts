@@ -1,8 +1,8 @@
 // card-driver's public face: a plain list of exports (the reader transports append theirs below).
 export { SecretKey, CryptoError, SINGLE_DES_NATIVE, withOddParity, type CryptoErrorCode } from './crypto/secret-key';
 export { pad2 } from './crypto/padding';
-export { retailMac, retailMac4, retailMac4Batch, RetailMacStream } from './crypto/retail-mac';
-export { diversify, sessionKey } from './crypto/derivation';
+export { retailMac, retailMac4, retailMac4Batch, retailMacBatchAt, RetailMacStream } from './crypto/retail-mac';
+export { diversify, sessionKey, sessionKeyInput, sessionRetailMac } from './crypto/derivation';
 export { digits8, luhnCheckDigit, hasValidLuhn } from './crypto/digits';
 
 export { IssuerKeyStore, type KeyStore, type CardKeys, type MasterKeys, type OfflineLoadRequest, type CodeCheck } from './keys/key-store';
@@ -33,6 +33,7 @@ export {
   csnToBytes,
   csnFromBytes,
   isCsnBcd,
+  csnBcdNumber,
   parseSamId,
   parseTransferCardId,
   purseId,
@@ -69,6 +70,7 @@ export {
   computeMac3,
   computePurchaseMac,
   computeSamMac,
+  purchaseMacAt,
   purchaseFields,
   OFFLINE_RANDOM,
   type LoadCredit,

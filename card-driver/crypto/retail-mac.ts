@@ -44,30 +44,58 @@ export function retailMac4Batch(key: SecretKey, messages: readonly Uint8Array[],
   if (n === 0) return [];
   const bodyLength = messages[0].length;
   if (messages.some((m) => m.length !== bodyLength)) throw new CryptoError('block_length', 'A MAC batch takes messages of one length.');
-  const length = prefix.length + bodyLength;
-  const paddedLength = (Math.floor(length / BLOCK_BYTES) + 1) * BLOCK_BYTES;
-  const blocks = paddedLength / BLOCK_BYTES;
-  // All padded messages side by side, so each column is gathered from one buffer.
-  const padded = Buffer.alloc(n * paddedLength);
-  for (let r = 0; r < n; r++) {
-    const at = r * paddedLength;
-    padded.set(prefix, at);
-    padded.set(messages[r], at + prefix.length);
-    padded[at + length] = 0x80;
+  const bodies = Buffer.concat(messages);
+  const offsets = Array.from({ length: n }, (_, r) => r * bodyLength);
+  const macs = retailMacBatchAt(key, bodies, offsets, n, bodyLength, prefix);
+  const out: Buffer[] = new Array(n);
+  for (let r = 0; r < n; r++) out[r] = macs.subarray(r * BLOCK_BYTES, r * BLOCK_BYTES + MAC4_BYTES);
+  return out;
+}
+
+/**
+ * The batch MAC of `count` messages `prefix ‖ source[offsets[r] .. offsets[r] + span)`, read where
+ * they lie (the records of a block of a settlement file: no per-message copies or views). Returns
+ * the 8-byte MACs side by side: message r's is bytes 8r .. 8r + 8 (its MAC4 the first 4).
+ */
+export function retailMacBatchAt(
+  key: SecretKey,
+  source: Uint8Array,
+  offsets: ArrayLike<number>,
+  count: number,
+  span: number,
+  prefix: Uint8Array = EMPTY,
+): Buffer {
+  if (count <= 0 || offsets.length < count) throw new CryptoError('block_length', 'A MAC batch takes at least one message, each with its offset.');
+  for (let r = 0; r < count; r++) {
+    if (offsets[r] < 0 || offsets[r] + span > source.length) throw new CryptoError('block_length', 'A message of the MAC batch lies outside its buffer.');
   }
-  let chains: Buffer = Buffer.alloc(n * BLOCK_BYTES);
-  const column = Buffer.allocUnsafe(n * BLOCK_BYTES);
+  const p = prefix.length;
+  const length = p + span;
+  const blocks = Math.floor(length / BLOCK_BYTES) + 1;
+  const column = batchColumn(count * BLOCK_BYTES);
+  let chains: Buffer | undefined;
   for (let j = 0; j < blocks; j++) {
-    for (let r = 0; r < n; r++) {
-      const from = r * paddedLength + j * BLOCK_BYTES;
+    // Column j holds block j of every message (ISO padding 2: 80 then zeros), XORed with its chain.
+    for (let r = 0; r < count; r++) {
+      const from = offsets[r] - p;
       const to = r * BLOCK_BYTES;
-      for (let b = 0; b < BLOCK_BYTES; b++) column[to + b] = chains[to + b] ^ padded[from + b];
+      for (let b = 0; b < BLOCK_BYTES; b++) {
+        const k = j * BLOCK_BYTES + b;
+        const m = k >= length ? (k === length ? 0x80 : 0) : k < p ? prefix[k] : source[from + k];
+        column[to + b] = chains === undefined ? m : chains[to + b] ^ m;
+      }
     }
     chains = j === blocks - 1 ? key.encryptEcb(column) : key.encryptEcbK1(column);
   }
-  const out: Buffer[] = new Array(n);
-  for (let r = 0; r < n; r++) out[r] = chains.subarray(r * BLOCK_BYTES, r * BLOCK_BYTES + MAC4_BYTES);
-  return out;
+  return chains as Buffer;
+}
+
+// The batch's column, reused across calls (they are synchronous); its bytes are public data XOR
+// chaining values, never a key.
+let columnScratch = Buffer.alloc(0);
+function batchColumn(bytes: number): Buffer {
+  if (columnScratch.length < bytes) columnScratch = Buffer.alloc(Math.max(bytes, 2 * columnScratch.length));
+  return columnScratch.subarray(0, bytes);
 }
 
 const EMPTY = new Uint8Array(0);

@@ -1,7 +1,7 @@
 // The MACs of a load (spec 4.1) and a purchase (4.3). Card and server compute them with the same
 // functions: the card with its personalised keys, the server through the key store.
 import { retailMac4 } from '../crypto/retail-mac';
-import { sessionKey } from '../crypto/derivation';
+import { sessionKey, sessionRetailMac } from '../crypto/derivation';
 import type { SecretKey } from '../crypto/secret-key';
 import {
   amountBytes,
@@ -95,6 +95,24 @@ export function purchaseMacOverFields(purchaseKey: SecretKey, atc: number, field
   if (fields.length !== 31) throw new EsmartError('invalid_field', 'Purchase fields are 31 bytes.');
   return retailMac4(sessionKey(purchaseKey, atc), Buffer.concat([Buffer.of(0x04), fields]));
 }
+
+/**
+ * The full 8-byte MAC whose first 4 bytes are MACP, over the 31 purchase fields at `at` of `bytes`
+ * (a block of `.estb` records): the same bytes as purchaseMacOverFields, but nothing is copied or
+ * sliced and no session key object is made — the settlement verifier checks a million of these.
+ */
+export function purchaseMacAt(purchaseKey: SecretKey, bytes: Buffer, at: number): Buffer {
+  if (at < 0 || at + PURCHASE_FIELDS_BYTES > bytes.length) throw new EsmartError('invalid_field', 'Purchase fields are 31 bytes.');
+  const head = PURCHASE_HEAD;
+  for (let i = 0; i < PURCHASE_FIELDS_BYTES; i++) head[1 + i] = bytes[at + i];
+  return sessionRetailMac(purchaseKey, (bytes[at + 8] << 8) | bytes[at + 9], head, PURCHASE_LAST_BLOCK);
+}
+
+const PURCHASE_FIELDS_BYTES = 31;
+// 04 ‖ the 31 fields is exactly 4 blocks, so the padded last block is always 80 00…00. The head is
+// scratch (calls are synchronous) and holds no secret.
+const PURCHASE_HEAD = Buffer.alloc(32, 0x04);
+const PURCHASE_LAST_BLOCK = Buffer.of(0x80, 0, 0, 0, 0, 0, 0, 0);
 
 /** MACS = MAC4(KS, 05 ‖ the 39 record bytes before MACS) — the vectors fix the span at bytes 0..38. */
 export function computeSamMac(samKey: SecretKey, recordHead: Buffer): Buffer {

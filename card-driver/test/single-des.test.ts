@@ -36,6 +36,16 @@ function vectorMacsIn(flags: string[]): Record<string, unknown> {
         mac2: up(cd.computeMac2(load, session)),
         mac3: up(cd.computeMac3(load, session)),
         macp: up(cd.computePurchaseMac(keys.cardPurchaseKey(csn), proof)),
+        macpAt: up(cd.purchaseMacAt(keys.cardPurchaseKey(csn), hex(pu.record), 0).subarray(0, 4)),
+        macsBatch: up(cd.retailMacBatchAt(keys.samKey(proof.samId), hex(pu.record), [0], 1, 39, Buffer.of(5)).subarray(0, 4)),
+        // The settlement verifier's session-key path against the plain one, for keys, ATCs and lengths.
+        sessionPathMismatches: Array.from({ length: 200 }, (_, i) => {
+          const k = cd.SecretKey.fromBytes(require('crypto').createHash('sha256').update(String(i)).digest().subarray(0, 16), 'k');
+          const message = Buffer.alloc(i % 41, i);
+          const padded = cd.pad2(message);
+          const fast = cd.sessionRetailMac(k, i * 331 % 65536, padded.subarray(0, padded.length - 8), padded.subarray(padded.length - 8));
+          return up(fast) === up(cd.retailMac(cd.sessionKey(k, i * 331 % 65536), message)) ? 0 : 1;
+        }).reduce((a, b) => a + b, 0),
         estb: { fileAccepted: summary.fileAccepted, rejected: summary.rejectedRecords, records: summary.records },
       }));
     })().catch((e) => { process.stderr.write(String(e && e.stack)); process.exit(1); });`;
@@ -50,6 +60,9 @@ const expected = {
   mac2: vectors.online_load.MAC2,
   mac3: vectors.online_load.MAC3,
   macp: vectors.purchase.MACP,
+  macpAt: vectors.purchase.MACP,
+  macsBatch: vectors.purchase.record.slice(78, 86),
+  sessionPathMismatches: 0,
   estb: { fileAccepted: true, rejected: 0, records: 1 },
 };
 
