@@ -8,6 +8,7 @@ import { inTransaction } from './database';
 import { assertLedger, LedgerError } from './errors';
 import { ACCOUNT_FLAG_BITS as A, decodeAccountFlags, encodeAccountFlags, hasFlag } from './flags';
 import { isLedgerId } from './identifiers';
+import { importedTimestampUs } from './imported-event';
 import type { CreateAccountResult } from './result-codes';
 
 export interface CreateAccountOutcome {
@@ -105,23 +106,6 @@ class ConcurrentAccountCreation extends Error {
   readonly code = '23505';
 }
 
-/**
- * The checks of an imported account that need no stored state (TigerBeetle makes them first): a
- * request is imported or live as a whole, by its first account, and an imported account carries
- * its own past opening time. Returns that time in microseconds (null for a live account).
- */
-function importedTimestamp(input: AccountInput, requestImported: boolean, clock: ImportClock | null): CreateAccountResult | number | null {
-  const imported = input.flags?.imported === true;
-  if (imported !== requestImported) return requestImported ? 'imported_event_expected' : 'imported_event_not_expected';
-  if (!imported) return input.timestamp === undefined ? null : 'timestamp_must_be_zero';
-  assertLedger(clock !== null, 'an importing request runs with the import clock locked');
-  const ms = input.timestamp?.getTime();
-  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) return 'imported_event_timestamp_out_of_range';
-  const us = ms * 1000;
-  if (us >= clock.nowUs) return 'imported_event_timestamp_must_not_advance';
-  return us;
-}
-
 interface ImportClock {
   readonly nowUs: number;
   /** The latest imported timestamp, this request's imports included. */
@@ -153,7 +137,8 @@ export async function createAccounts(knex: Knex, inputs: readonly AccountInput[]
     const created = new Map<string, AccountInput>();
     const results: CreateAccountOutcome[] = new Array(inputs.length);
     const decide = (input: AccountInput): CreateAccountResult => {
-      const at = importedTimestamp(input, requestImported, clock);
+      // Only an imported request reaches the clock comparison, and it holds the clock.
+      const at = importedTimestampUs(input.flags?.imported === true, input.timestamp, requestImported, clock?.nowUs ?? 0);
       if (typeof at === 'string') return at;
       if (!isLedgerId(input.id)) return 'id_must_be_uuid';
       const before = stored.get(input.id) ?? (created.has(input.id) ? comparable(created.get(input.id)!) : undefined);

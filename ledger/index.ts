@@ -20,5 +20,6 @@ export { ACCOUNT_FLAG_BITS, TRANSFER_FLAG_BITS, type AccountFlags, type Transfer
 export { parseAmount, formatAmount, MAX_AMOUNT, AmountError, type AmountErrorCode } from './amount';
 export { isLedgerId } from './identifiers';
 export { LedgerError, type LedgerErrorCode } from './errors';
+export { postgresArrayLiteral } from './database';
 export { checkLedgerInvariants, type InvariantViolation, type InvariantViolationCode } from './invariants';
 export * from './queries';

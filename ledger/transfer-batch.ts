@@ -8,6 +8,7 @@ import { MAX_AMOUNT } from './amount';
 import { assertLedger } from './errors';
 import { ACCOUNT_FLAG_BITS as A, TRANSFER_FLAG_BITS as T, encodeTransferFlags, hasFlag } from './flags';
 import { isLedgerId } from './identifiers';
+import { importedTimestampUs } from './imported-event';
 import { TRANSIENT_TRANSFER_RESULTS, type CreateTransferResult } from './result-codes';
 import type { CreateTransferOutcome, TransferInput } from './transfer';
 
@@ -427,22 +428,6 @@ function applyPostOrVoid(e: TransferInput, flags: number, run: BatchRun, at: num
   return { result: 'ok', amount };
 }
 
-/**
- * The checks of an imported event that need no state, which TigerBeetle makes before any other:
- * a request is imported or live as a whole (its first event says which), and an imported event
- * carries its own past timestamp. Returns the event's timestamp, or the failure.
- */
-function importedTimestamp(e: TransferInput, flags: number, requestImported: boolean, nowUs: number): CreateTransferResult | number {
-  const imported = hasFlag(flags, T.imported);
-  if (imported !== requestImported) return requestImported ? 'imported_event_expected' : 'imported_event_not_expected';
-  if (!imported) return e.timestamp === undefined ? nowUs : 'timestamp_must_be_zero';
-  const ms = e.timestamp?.getTime();
-  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) return 'imported_event_timestamp_out_of_range';
-  const us = ms * 1000;
-  if (us >= nowUs) return 'imported_event_timestamp_must_not_advance';
-  return us;
-}
-
 /** Imported events keep the ledger in time order: after every earlier import and after both accounts' latest change. */
 function importOrder(at: number, debit: AccountRow, credit: AccountRow, run: BatchRun): CreateTransferResult | null {
   if (at <= run.lastImportedUs) return 'imported_event_timestamp_must_not_regress';
@@ -453,8 +438,9 @@ function importOrder(at: number, debit: AccountRow, credit: AccountRow, run: Bat
 
 function decideOne(e: TransferInput, run: BatchRun, requestImported: boolean): Verdict {
   const flags = encodeTransferFlags(e.flags);
-  const at = importedTimestamp(e, flags, requestImported, run.state.nowUs);
-  if (typeof at === 'string') return { result: at };
+  const imported = importedTimestampUs(hasFlag(flags, T.imported), e.timestamp, requestImported, run.state.nowUs);
+  if (typeof imported === 'string') return { result: imported };
+  const at = imported ?? run.state.nowUs;
   if (!isLedgerId(e.id)) return { result: 'id_must_be_uuid' };
   const stored = run.transfer(e.id);
   if (stored) {

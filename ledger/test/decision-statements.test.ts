@@ -2,6 +2,7 @@
  * The SQL a batch sends is shaped to what it holds (pure, no database: every shape is also run
  * against PostgreSQL by the other files of this folder).
  */
+import { postgresArrayLiteral } from '../database';
 import { lockAndReadStatement, writeDecisionStatement, type Guard } from '../decision-statements';
 import { decideTransferBatch, type AccountRow, type BatchState } from '../transfer-batch';
 import { newId } from './fixture';
@@ -57,4 +58,11 @@ test('a batch that ends no pending transfer neither reads resolutions nor looks 
   const ending = lockAndReadStatement([], [newId()], [newId()], [newId()], false);
   expect(ending.text).toContain('ledger_pending_resolutions');
   expect(ending.name).not.toBe(creating.name);
+});
+
+test('writes chunk-sized bindings as array literals that quote only what the array parser would misread', () => {
+  expect(postgresArrayLiteral([0, 42, 12345678901234n, '6071990000000017', 'settlement/54AB-1/3/6071990000000017:ecash'])).toBe('{0,42,12345678901234,6071990000000017,settlement/54AB-1/3/6071990000000017:ecash}');
+  expect(postgresArrayLiteral(['', 'NULL', 'a,b', 'say "hi"', 'back\\slash', 'two words'])).toBe('{"","NULL","a,b","say \\"hi\\"","back\\\\slash","two words"}');
+  expect(postgresArrayLiteral([])).toBe('{}');
+  expect(() => postgresArrayLiteral([1.5])).toThrow();
 });

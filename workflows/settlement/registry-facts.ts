@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import { Registry } from '../registry';
 import { assertSettlement } from './settlement-error';
-import { arrayLiteral } from './array-literal';
+import { postgresArrayLiteral } from '../../ledger';
 import { PURSE_ECASH, purseKey, type CardStanding, type PurseShadow, type SettlementPurse } from './record-verdict';
 
 export interface SettlingMerchant {
@@ -45,7 +45,7 @@ export async function lockPurseShadows(trx: Knex.Transaction, csns: readonly str
   const { rows } = await trx.raw<{ rows: { csn: string; purse: string; loaded_minor: string; spent_minor: string }[] }>(
     `SELECT csn, purse, loaded_minor, spent_minor FROM registry_card_purses
       WHERE csn = ANY(?::bpchar[]) ORDER BY csn, purse FOR UPDATE`,
-    [arrayLiteral(sorted)],
+    [postgresArrayLiteral(sorted)],
   );
   return new Map(rows.map((r) => [purseKey(r.csn, r.purse === 'ecash' ? 1 : 2), { loaded: BigInt(r.loaded_minor), settled: BigInt(r.spent_minor) }]));
 }
@@ -56,7 +56,7 @@ export async function readPurseShadows(db: Knex, csns: readonly string[]): Promi
   if (unique.length === 0) return new Map();
   const { rows } = await db.raw<{ rows: { csn: string; purse: string; loaded_minor: string; spent_minor: string }[] }>(
     `SELECT csn, purse, loaded_minor, spent_minor FROM registry_card_purses WHERE csn = ANY(?::bpchar[])`,
-    [arrayLiteral(unique)],
+    [postgresArrayLiteral(unique)],
   );
   return new Map(rows.map((r) => [purseKey(r.csn, r.purse === 'ecash' ? 1 : 2), { loaded: BigInt(r.loaded_minor), settled: BigInt(r.spent_minor) }]));
 }
@@ -79,7 +79,7 @@ export async function recordPurchaseMovements(trx: Knex.Transaction, purchases: 
     `INSERT INTO registry_purse_movements (key, csn, purse, kind, amount_minor)
      SELECT key, csn, purse, 'purchase', amount FROM unnest(?::text[], ?::bpchar[], ?::text[], ?::bigint[]) AS m(key, csn, purse, amount)
      ON CONFLICT (key) DO NOTHING`,
-    [arrayLiteral(purchases.map((p) => p.key)), arrayLiteral(purchases.map((p) => p.csn)), arrayLiteral(purchases.map((p) => purseNameOf(p.purse))), arrayLiteral(purchases.map((p) => p.amount))],
+    [postgresArrayLiteral(purchases.map((p) => p.key)), postgresArrayLiteral(purchases.map((p) => p.csn)), postgresArrayLiteral(purchases.map((p) => purseNameOf(p.purse))), postgresArrayLiteral(purchases.map((p) => p.amount))],
   );
   assertSettlement(rowCount === purchases.length, `each of the ${purchases.length} purchase movements of a chunk is recorded once (${rowCount} were new)`);
 }
@@ -105,7 +105,7 @@ export async function addSettledPurchases(trx: Knex.Transaction, purchases: read
        RETURNING p.spent_minor > p.loaded_minor AS overspent
      )
      SELECT count(*)::text AS updated, count(*) FILTER (WHERE overspent)::text AS overspent FROM moved`,
-    [arrayLiteral([...new Set(purchases.map((p) => p.csn))].sort()), arrayLiteral(purchases.map((p) => p.csn)), arrayLiteral(purchases.map((p) => purseNameOf(p.purse))), arrayLiteral(purchases.map((p) => p.amount))],
+    [postgresArrayLiteral([...new Set(purchases.map((p) => p.csn))].sort()), postgresArrayLiteral(purchases.map((p) => p.csn)), postgresArrayLiteral(purchases.map((p) => purseNameOf(p.purse))), postgresArrayLiteral(purchases.map((p) => p.amount))],
   );
   assertSettlement(Number(rows[0].updated) === purchases.length, `each of the ${purchases.length} purses a chunk settled from is registered (${rows[0].updated} were)`);
   return { overspentPurses: Number(rows[0].overspent) };

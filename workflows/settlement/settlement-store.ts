@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { RecordRejectionReason } from './rejection-reasons';
 import { assertSettlement, SettlementError } from './settlement-error';
-import { arrayLiteral } from './array-literal';
+import { postgresArrayLiteral } from '../../ledger';
 import type { PurchaseRecordView, RecordProof, RecordVerdict, SettlementPurse } from './record-verdict';
 
 export interface BatchRegistration {
@@ -151,18 +151,18 @@ export async function insertDecidedRecords(trx: Knex.Transaction, batchKey: stri
          AS r(i, csn, atc, purse, amount, balance, sam_id, sam_seq, t, proof, verdict, reason)`,
     [
       batchKey,
-      arrayLiteral(records.map((r) => r.index)),
-      arrayLiteral(records.map((r) => r.csn)),
-      arrayLiteral(records.map((r) => r.atc)),
-      arrayLiteral(records.map((r) => r.purse)),
-      arrayLiteral(records.map((r) => r.amount)),
-      arrayLiteral(records.map((r) => r.balanceAfter)),
-      arrayLiteral(records.map((r) => r.samId)),
-      arrayLiteral(records.map((r) => r.samSeq)),
-      arrayLiteral(records.map((r) => r.time)),
-      arrayLiteral(records.map((r) => r.proof)),
-      arrayLiteral(verdicts.map((v) => (v.accepted ? 'accepted' : 'rejected'))),
-      arrayLiteral(verdicts.map((v) => (v.accepted ? '' : v.reason))),
+      postgresArrayLiteral(records.map((r) => r.index)),
+      postgresArrayLiteral(records.map((r) => r.csn)),
+      postgresArrayLiteral(records.map((r) => r.atc)),
+      postgresArrayLiteral(records.map((r) => r.purse)),
+      postgresArrayLiteral(records.map((r) => r.amount)),
+      postgresArrayLiteral(records.map((r) => r.balanceAfter)),
+      postgresArrayLiteral(records.map((r) => r.samId)),
+      postgresArrayLiteral(records.map((r) => r.samSeq)),
+      postgresArrayLiteral(records.map((r) => r.time)),
+      postgresArrayLiteral(records.map((r) => r.proof)),
+      postgresArrayLiteral(verdicts.map((v) => (v.accepted ? 'accepted' : 'rejected'))),
+      postgresArrayLiteral(verdicts.map((v) => (v.accepted ? '' : v.reason))),
     ],
   );
   assertSettlement(rowCount === records.length, `all ${records.length} records of the chunk of ${batchKey} were written`);

@@ -20,7 +20,6 @@ import {
   type SamId,
 } from '../../card-driver';
 import { proofOf } from '../settlement/record-proof';
-import { arrayLiteral } from '../settlement/array-literal';
 import { ChunkPlanner, readChunkRecords, StoredFileError } from '../settlement/settlement-file';
 import type { RecordProof } from '../settlement/record-verdict';
 
@@ -138,11 +137,4 @@ it('proves the file MAC in the file pass without checking a record', async () =>
   await expect(scanEstb(tampered, keys)).rejects.toMatchObject({ code: 'truncated' });
   fs.writeFileSync(tampered, Buffer.concat([fs.readFileSync(file), Buffer.alloc(48)]));
   await expect(scanEstb(tampered, keys)).rejects.toMatchObject({ code: 'trailing_bytes' });
-});
-
-it('writes chunk-sized bindings as array literals that quote only what the array parser would misread', () => {
-  expect(arrayLiteral([0, 42, 12345678901234n, '6071990000000017', 'settlement/54AB-1/3/6071990000000017:ecash'])).toBe('{0,42,12345678901234,6071990000000017,settlement/54AB-1/3/6071990000000017:ecash}');
-  expect(arrayLiteral(['', 'NULL', 'a,b', 'say "hi"', 'back\\slash', 'two words'])).toBe('{"","NULL","a,b","say \\"hi\\"","back\\\\slash","two words"}');
-  expect(arrayLiteral([])).toBe('{}');
-  expect(() => arrayLiteral([1.5])).toThrow();
 });
