@@ -3,24 +3,19 @@
 // one by one, and the file MAC is computed incrementally. A record's verdict covers the rules
 // that need no database; duplicates against earlier files, card status and ownership in the
 // ledger are the caller's to check.
-import * as fs from 'node:fs';
-import { timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { retailMacBatchAt, type RetailMacStream } from '../crypto/retail-mac';
+import { retailMacBatchAt } from '../crypto/retail-mac';
 import type { SecretKey } from '../crypto/secret-key';
 import type { KeyStore } from '../keys/key-store';
-import { csnBcdNumber, type Csn, type SamId, type TransferCardId } from '../esmart/identity';
+import { csnBcdNumber, type Csn, type SamId } from '../esmart/identity';
 import { purchaseMacAt } from '../esmart/transaction-macs';
 import { EstbError } from './estb-error';
+import { estbFrames } from './estb-frames';
 import {
-  decodeHeader,
-  FILE_MAC_TAG,
-  HEADER_BYTES,
   hexText,
   recordAt,
   RECORD_BYTES,
   SAM_MAC_SPAN,
-  TRAILER_BYTES,
   type EstbHeader,
   type EstbRecord,
 } from './estb-format';
@@ -80,7 +75,6 @@ export interface CheckedBlock {
 
 export type EstbBlockEvent = { kind: 'header'; header: EstbHeader } | CheckedBlock | EstbEnd;
 
-const READ_CHUNK_BYTES = 64 * 1024;
 const CHECK_BATCH_RECORDS = 256;
 
 /** Reads and verifies a file given as a path or a byte stream, one record per event. Unreadable files throw EstbError. */
@@ -101,98 +95,31 @@ export async function* readEstb(source: string | Readable, options: EstbReadOpti
  * uses, since a generator step per record costs as much as checking a record's SAM MAC.
  */
 export async function* readEstbBlocks(source: string | Readable, options: EstbReadOptions): AsyncGenerator<EstbBlockEvent, void, undefined> {
-  const stream = typeof source === 'string' ? fileChunks(source) : source;
   const checker = new RecordChecker(options);
-  // The bytes not yet checked, always a view of `window`: each chunk is copied in behind what was
-  // left of the last. Joining them into a new buffer (Buffer.concat) made a chunk-sized buffer per
-  // chunk that lived as long as its records took to check; the garbage collector promotes any
-  // buffer that outlives two young-generation collections, and with 64 KiB chunks those piled up
-  // in the old generation until a full GC: +25 MB of RSS over a million records.
-  let window = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES + RECORD_BYTES);
-  let pending: Buffer = window.subarray(0, 0);
-  let opened: { header: EstbHeader; mac: RetailMacStream } | undefined;
-  let index = 0;
   let accepted = 0;
   const fileRejections: FileRejection[] = [];
-  try {
-    for await (const piece of stream as AsyncIterable<Buffer | string>) {
-      const chunk = typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece;
-      const length = pending.length + chunk.length;
-      if (length > window.length) {
-        const wider = Buffer.allocUnsafeSlow(Math.max(length, 2 * window.length));
-        pending.copy(wider, 0);
-        window = wider;
-      } else pending.copy(window, 0); // may overlap: Buffer#copy moves like memmove
-      chunk.copy(window, pending.length);
-      pending = window.subarray(0, length);
-      if (!opened) {
-        if (pending.length < HEADER_BYTES) continue;
-        const header = decodeHeader(pending.subarray(0, HEADER_BYTES));
-        const merchant = options.merchant;
-        if (merchant && !merchant.transferCardIds.has(header.transferCardId)) fileRejections.push('transfer_card_not_of_merchant');
-        const mac = options.keys.transferFileMac(header.transferCardId as TransferCardId).update(FILE_MAC_TAG).update(pending.subarray(0, HEADER_BYTES));
-        opened = { header, mac };
-        pending = pending.subarray(HEADER_BYTES);
-        yield { kind: 'header', header };
-      }
-      const { header, mac } = opened;
-      // Small batches keep every record object short-lived (collected young, never promoted), so
-      // the heap stays flat however large the file; the SAM MACs are still batched per SAM.
-      for (;;) {
-        const count = Math.min(header.recordCount - index, Math.floor(pending.length / RECORD_BYTES), CHECK_BATCH_RECORDS);
-        if (count <= 0) break;
-        const block = pending.subarray(0, count * RECORD_BYTES);
-        mac.update(block);
-        const checked = checker.check(block, count);
-        for (const v of checked.verdicts) if (v.accepted) accepted++;
-        yield { kind: 'records', first: index, records: checked.records, verdicts: checked.verdicts };
-        index += count;
-        pending = pending.subarray(count * RECORD_BYTES);
-      }
-      if (index === header.recordCount && pending.length > TRAILER_BYTES) {
-        throw new EstbError('trailing_bytes', `The file holds more than the ${header.recordCount} records its header announces; it is damaged or tampered with. Export it again.`);
-      }
+  // Small blocks keep every record object short-lived (collected young, never promoted), so the
+  // heap stays flat however large the file; the SAM MACs are still batched per SAM.
+  for await (const frame of estbFrames(source, options.keys, CHECK_BATCH_RECORDS)) {
+    if (frame.kind === 'header') {
+      const merchant = options.merchant;
+      if (merchant && !merchant.transferCardIds.has(frame.header.transferCardId)) fileRejections.push('transfer_card_not_of_merchant');
+      yield { kind: 'header', header: frame.header };
+    } else if (frame.kind === 'records') {
+      const checked = checker.check(frame.block, frame.count);
+      for (const v of checked.verdicts) if (v.accepted) accepted++;
+      yield { kind: 'records', first: frame.first, records: checked.records, verdicts: checked.verdicts };
+    } else {
+      if (!frame.fileMacValid) fileRejections.unshift('file_mac_invalid');
+      yield {
+        kind: 'end',
+        fileAccepted: fileRejections.length === 0,
+        fileRejections,
+        records: frame.records,
+        acceptedRecords: accepted,
+        rejectedRecords: frame.records - accepted,
+      };
     }
-  } catch (err) {
-    if (err instanceof EstbError) throw err;
-    if (isIoError(err)) {
-      throw new EstbError('file_unreadable', `Cannot read the settlement file (${err.code}); check the path and permissions.`);
-    }
-    throw err;
-  }
-  if (!opened) throw new EstbError('too_short', `An .estb file starts with a ${HEADER_BYTES}-byte header; this one has ${pending.length} bytes. Export the file from the Transfer card again.`);
-  const { header, mac } = opened;
-  if (index < header.recordCount || pending.length < TRAILER_BYTES) {
-    throw new EstbError('truncated', `The file ends early: its header announces ${header.recordCount} records and a MAC, but only ${index} records${index === header.recordCount ? ' and no complete MAC' : ''} arrived. Upload the complete file.`);
-  }
-  if (!sameBytes(mac.digest(), pending.subarray(0, TRAILER_BYTES))) fileRejections.unshift('file_mac_invalid');
-  yield {
-    kind: 'end',
-    fileAccepted: fileRejections.length === 0,
-    fileRejections,
-    records: index,
-    acceptedRecords: accepted,
-    rejectedRecords: index - accepted,
-  };
-}
-
-/**
- * A file's bytes, read into one buffer over and over: each chunk is a view of it, valid until the
- * next is asked for (readEstbBlocks copies it at once). A read stream would make a new buffer per
- * chunk, and keep the next one waiting while this one is checked: long enough to be promoted to
- * the old generation (see `window` in readEstbBlocks).
- */
-async function* fileChunks(path: string): AsyncGenerator<Buffer, void, undefined> {
-  const file = await fs.promises.open(path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) return;
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    await file.close();
   }
 }
 
@@ -377,12 +304,3 @@ function isZero(b: Buffer, from: number, to: number): boolean {
   return true;
 }
 
-function sameBytes(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-// Duck-typed: errors from Node's fs may come from another realm (test sandboxes), failing instanceof.
-function isIoError(err: unknown): err is { code: string } {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
-}

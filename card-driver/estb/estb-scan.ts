@@ -2,14 +2,11 @@
 // over the bytes), without checking any record, which is the expensive part. A settlement proves
 // the file whole this way before it looks at a record, then verifies and decides the records chunk
 // by chunk (readEstbBlocks over each chunk), so deciding overlaps verifying.
-import * as fs from 'node:fs';
-import { timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { KeyStore } from '../keys/key-store';
-import type { TransferCardId } from '../esmart/identity';
-import type { RetailMacStream } from '../crypto/retail-mac';
 import { EstbError } from './estb-error';
-import { decodeHeader, FILE_MAC_TAG, HEADER_BYTES, RECORD_BYTES, TRAILER_BYTES, type EstbHeader } from './estb-format';
+import { RECORD_BYTES, type EstbHeader } from './estb-format';
+import { estbFrames } from './estb-frames';
 
 export interface EstbScan {
   header: EstbHeader;
@@ -26,58 +23,22 @@ export interface EstbScan {
  */
 export type EstbRecordBytes = (first: number, block: Buffer) => void;
 
-const READ_CHUNK_BYTES = 1 << 20;
-
 /**
  * Reads the file once: header, size against the header's record count, file MAC. Throws EstbError
  * with the codes readEstbBlocks uses (`too_short`, `bad_magic`, `unsupported_version`,
- * `header_padding`, `truncated`, `trailing_bytes`, `file_unreadable`) for a file that is not one.
+ * `header_padding`, `truncated`, `trailing_bytes`, `file_unreadable`) for a file that is not one:
+ * both read through the same framing (estb-frames.ts).
  */
 export async function scanEstb(source: string | Readable, keys: KeyStore, onRecords?: EstbRecordBytes): Promise<EstbScan> {
-  const stream = typeof source === 'string' ? fs.createReadStream(source, { highWaterMark: READ_CHUNK_BYTES }) : source;
-  let pending: Buffer = Buffer.alloc(0);
-  let opened: { header: EstbHeader; headerBytes: Buffer; mac: RetailMacStream } | undefined;
-  let index = 0;
-  try {
-    for await (const piece of stream as AsyncIterable<Buffer | string>) {
-      const chunk = typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece;
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      if (!opened) {
-        if (pending.length < HEADER_BYTES) continue;
-        const headerBytes = Buffer.from(pending.subarray(0, HEADER_BYTES));
-        const header = decodeHeader(headerBytes);
-        const mac = keys.transferFileMac(header.transferCardId as TransferCardId).update(FILE_MAC_TAG).update(headerBytes);
-        opened = { header, headerBytes, mac };
-        pending = pending.subarray(HEADER_BYTES);
-      }
-      const count = Math.min(opened.header.recordCount - index, Math.floor(pending.length / RECORD_BYTES));
-      if (count > 0) {
-        const block = pending.subarray(0, count * RECORD_BYTES);
-        opened.mac.update(block);
-        onRecords?.(index, block);
-        index += count;
-        pending = pending.subarray(count * RECORD_BYTES);
-      }
-      if (index === opened.header.recordCount && pending.length > TRAILER_BYTES) {
-        throw new EstbError('trailing_bytes', `The file holds more than the ${opened.header.recordCount} records its header announces; it is damaged or tampered with. Export it again.`);
-      }
-    }
-  } catch (err) {
-    if (err instanceof EstbError) throw err;
-    const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
-      throw new EstbError('file_unreadable', `Cannot read the settlement file (${code}); check the path and permissions.`);
-    }
-    throw err;
+  let opened: { header: EstbHeader; headerBytes: Buffer } | undefined;
+  // Records are only hashed and passed on here, so a block is as many as the read brought.
+  for await (const frame of estbFrames(source, keys, Number.MAX_SAFE_INTEGER)) {
+    if (frame.kind === 'header') opened = { header: frame.header, headerBytes: frame.headerBytes };
+    else if (frame.kind === 'records') onRecords?.(frame.first, frame.block);
+    else if (opened) return { ...opened, fileAccepted: frame.fileMacValid, records: frame.records };
   }
-  if (!opened) throw new EstbError('too_short', `An .estb file starts with a ${HEADER_BYTES}-byte header; this one has ${pending.length} bytes. Export the file from the Transfer card again.`);
-  const { header, headerBytes, mac } = opened;
-  if (index < header.recordCount || pending.length < TRAILER_BYTES) {
-    throw new EstbError('truncated', `The file ends early: its header announces ${header.recordCount} records and a MAC, but only ${index} records${index === header.recordCount ? ' and no complete MAC' : ''} arrived. Upload the complete file.`);
-  }
-  const expected = mac.digest();
-  const trailer = pending.subarray(0, TRAILER_BYTES);
-  return { header, headerBytes, fileAccepted: expected.length === trailer.length && timingSafeEqual(expected, trailer), records: index };
+  // The framing ends a file only after its header, with its trailer, or throws.
+  throw new EstbError('truncated', 'The settlement file ended without its MAC.');
 }
 
 /** The SAM id (16 upper-case hex digits) and SAM sequence number of record `i` of a block of records. */
