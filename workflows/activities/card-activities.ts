@@ -2,7 +2,7 @@
 // card's and the reader's typed errors to Temporal failures whose type says what the workflow may
 // conclude (a refusal, or an outcome it must prove from the card's log).
 import { ApplicationFailure } from '@temporalio/common';
-import { heartbeat, sleep } from '@temporalio/activity';
+import { activityInfo, heartbeat, sleep } from '@temporalio/activity';
 import { encodeLogRecord, EsmartError, SW, type PurseId } from '../../card-driver';
 import type { PurseName } from '../download/download-contract';
 import type { CardSlot } from './card-slot';
@@ -60,14 +60,34 @@ export function createCardActivities(slot: CardSlot) {
     heartbeat(report);
   }
 
-  /** Waits (heartbeating) until a card is in the reader; a retryable failure after `waitMs`. */
+  /**
+   * Waits (heartbeating) until a card is in the reader; a retryable failure after `waitMs`. A card
+   * already there costs no heartbeat: each one is a write on the server, and a step that ends at
+   * once has nothing to report that its result does not.
+   */
   async function cardInReader(waitMs: number): Promise<void> {
     const deadline = Date.now() + Math.max(0, waitMs);
     for (;;) {
-      beat();
       if (slot.cardPresent) return;
+      beat();
       if (Date.now() >= deadline) throw failure('card_absent', `No card in reader ${slot.readerId} (${slot.reader.name}); present the card.`, false);
       await sleep(CARD_POLL_MS);
+    }
+  }
+
+  /**
+   * Runs a card step, heartbeating only if it outlasts half the heartbeat time-out (a slow serial
+   * line, a queue on the reader): the server then still sees the agent alive, while the usual
+   * step of a few hundred milliseconds sends none.
+   */
+  async function keptAlive<T>(step: () => Promise<T>): Promise<T> {
+    const timeoutMs = activityInfo().heartbeatTimeoutMs;
+    if (!timeoutMs) return step();
+    const timer = setInterval(beat, Math.max(100, Math.floor(timeoutMs / 2)));
+    try {
+      return await step();
+    } finally {
+      clearInterval(timer);
     }
   }
 
@@ -81,11 +101,11 @@ export function createCardActivities(slot: CardSlot) {
     /** SELECT and both balances: what the card says about itself (no keys needed). */
     async readCard(input: { waitForCardMs: number }): Promise<CardSnapshot> {
       await cardInReader(input.waitForCardMs);
-      return slot.exclusive(async () => {
+      return keptAlive(() => slot.exclusive(async () => {
         const { session, info } = await slot.selectFresh();
         const balances = await session.balances();
         return { csn: info.csn, currency: info.currency, maxBalanceMinor: info.maxBalance.toString(), balancesMinor: { ecash: balances.ecash.toString(), food: balances.food.toString() } };
-      });
+      }));
     },
 
     /** SELECT + INITIALIZE LOAD (online) with the server's RH; leaves the card's pending slot set. */
@@ -94,13 +114,12 @@ export function createCardActivities(slot: CardSlot) {
       const amount = minorOf(input.amountMinor);
       const rh = bytesOf(input.rhHex, 8, 'RH');
       await cardInReader(input.waitForCardMs);
-      return slot.exclusive(async () => {
+      return keptAlive(() => slot.exclusive(async () => {
         const { session, info } = await slot.selectFresh();
         assertCard(info.csn, csnOf(input.csn));
         try {
           const answer = await session.initializeLoad({ mode: 'online', purse, amount, rh });
           slot.loadInitialized({ csn: info.csn, purse, amount, rhHex: hex(rh) });
-          beat();
           return { atc: answer.atc, balanceBeforeMinor: answer.balance.toString(), rcHex: hex(answer.rc), mac1Hex: hex(answer.mac1) };
         } catch (err) {
           if (err instanceof EsmartError && err.code === 'card_refused' && err.sw === SW.MAXBAL_EXCEEDED) {
@@ -111,7 +130,7 @@ export function createCardActivities(slot: CardSlot) {
           }
           throw err;
         }
-      });
+      }));
     },
 
     /**
@@ -123,14 +142,13 @@ export function createCardActivities(slot: CardSlot) {
       const amount = minorOf(input.amountMinor);
       const rhHex = hex(bytesOf(input.rhHex, 8, 'RH'));
       const auth = bytesOf(input.mac2Hex, 4, 'MAC2');
-      return slot.exclusive(async () => {
+      return keptAlive(() => slot.exclusive(async () => {
         const open = slot.claimPendingLoad({ csn: input.csn, purse, amount, rhHex });
         if (!open) {
           throw failure('credit_not_sent', `Card ${input.csn} no longer holds the load INITIALIZE LOAD left pending in reader ${slot.readerId} (taken out, powered up anew or selected again since); CREDIT LOAD was not sent.`, true);
         }
         try {
           const answer = await open.session.creditLoad({ mode: 'online', purse, amount, auth });
-          beat();
           return { newBalanceMinor: answer.newBalance.toString(), mac3Hex: hex(answer.mac3) };
         } catch (err) {
           if (err instanceof EsmartError && err.code === 'card_refused') {
@@ -141,21 +159,20 @@ export function createCardActivities(slot: CardSlot) {
           if (fate === 'not_sent') throw failure('credit_not_sent', `CREDIT LOAD was not sent: ${message}`, true);
           throw failure('credit_outcome_unknown', `CREDIT LOAD got no trustworthy answer: ${message}`, true);
         }
-      });
+      }));
     },
 
     /** Waits for the card, SELECTs it and reads its whole log (read-only: safe to repeat). */
     async readCardLog(input: { csn: string; waitForCardMs: number }): Promise<CardLog> {
       await cardInReader(input.waitForCardMs);
-      return slot.exclusive(async () => {
+      return keptAlive(() => slot.exclusive(async () => {
         const { session, info } = await slot.selectFresh();
         if (info.csn !== input.csn) {
           throw failure('wrong_card_present', `Reader ${slot.readerId} holds card ${info.csn}, not ${input.csn}; present card ${input.csn}.`, false);
         }
         const records = await session.readWholeLog();
-        beat();
         return { atcCard: records[0]?.atc ?? 0, recordsHex: records.map((r) => hex(encodeLogRecord(r))) };
-      });
+      }));
     },
   };
 }

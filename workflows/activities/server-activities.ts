@@ -23,6 +23,23 @@ export interface DownloadKey {
   originalRunId: string;
 }
 
+interface ReservationRequest {
+  key: DownloadKey;
+  csn: string;
+  atc: number;
+  purse: PurseName;
+  amountMinor: string;
+  sourceAccountId: string;
+  floatAccountId: string;
+}
+
+interface PostingRequest {
+  key: DownloadKey;
+  csn: string;
+  purse: PurseName;
+  amountMinor: string;
+}
+
 export interface CardCheck {
   customerId: string;
   sourceAccountId: string;
@@ -80,7 +97,7 @@ export function createServerActivities(deps: ServerActivityDeps) {
       return { customerId: facts.customer.id, sourceAccountId: facts.sourceAccountId, floatAccountId: facts.floatAccountId, rhHex: hex(randomBytes(8)) };
     },
 
-    /** MAC1 proves a genuine card answered INITIALIZE LOAD. */
+    /** MAC1 proves a genuine card answered INITIALIZE LOAD (the step of downloads started before the workflow's download-lean-steps patch). */
     async verifyMac1(input: { session: LoadSessionPayload; mac1Hex: string }): Promise<void> {
       if (!keys.verifyMac1(loadSessionOf(input.session), bytesOf(input.mac1Hex, 4, 'MAC1'))) {
         throw refusal('card_not_genuine', `Card ${input.session.csn} answered with a MAC1 that does not verify: it is not a genuine card of ours. Nothing was reserved; keep the card aside.`);
@@ -88,32 +105,61 @@ export function createServerActivities(deps: ServerActivityDeps) {
     },
 
     /** Reserves the amount (pending transfer customer → float), idempotent by the download's key. */
-    async reserveLoad(input: { key: DownloadKey; csn: string; atc: number; purse: PurseName; amountMinor: string; sourceAccountId: string; floatAccountId: string }): Promise<{ reservationId: string }> {
-      const id = pendingOf(input.key);
-      const [outcome] = await ledger.createTransfers([
-        {
-          id,
-          debitAccountId: input.sourceAccountId,
-          creditAccountId: input.floatAccountId,
-          amount: minorOf(input.amountMinor),
-          code: input.purse === 'ecash' ? TRANSFER_CODE.downloadEcash : TRANSFER_CODE.downloadFood,
-          flags: { pending: true },
-          userData: `${input.key.workflowId}`.slice(0, 128),
-        },
-      ]);
-      if (isTransferApplied(outcome.result)) return { reservationId: id };
-      if (outcome.result === 'exceeds_credits' || outcome.result === 'id_already_failed') {
-        throw refusal('insufficient_funds', `The account cannot cover ${formatMoney(minorOf(input.amountMinor))} any more (another download or payment took it first); nothing was reserved. Deposit first or ask for less.`);
-      }
-      throw ledgerBroken('reservation', id, outcome.result);
+    async reserveLoad(input: ReservationRequest): Promise<{ reservationId: string }> {
+      return { reservationId: await reserve(input) };
     },
 
-    /** MAC2, the card's authorization to credit; only ever asked for after the reservation. */
+    /** MAC2, the card's authorization to credit; only ever asked for after the reservation (downloads started before download-lean-steps). */
     async authorizeOnlineLoad(input: { key: DownloadKey; session: LoadSessionPayload }): Promise<{ mac2Hex: string }> {
       await assertReserved(input.key);
       return { mac2Hex: hex(keys.mac2(loadSessionOf(input.session))) };
     },
 
+    /**
+     * The server's whole answer to INITIALIZE LOAD in one step: MAC1 (a genuine card), the
+     * reservation, then MAC2. One local activity instead of three (each costs the worker a workflow
+     * activation); the order inside is the money rule's: MAC2 exists only once the reservation does.
+     * A MAC2 the key store cannot compute comes back as `unauthorized`, not thrown, because the
+     * reservation already stands and the workflow must void it with that proof.
+     */
+    async reserveAndAuthorizeLoad(input: {
+      key: DownloadKey;
+      session: LoadSessionPayload;
+      mac1Hex: string;
+      sourceAccountId: string;
+      floatAccountId: string;
+    }): Promise<{ reservationId: string; mac2Hex: string } | { reservationId: string; unauthorized: string }> {
+      const { session } = input;
+      if (!keys.verifyMac1(loadSessionOf(session), bytesOf(input.mac1Hex, 4, 'MAC1'))) {
+        throw refusal('card_not_genuine', `Card ${session.csn} answered with a MAC1 that does not verify: it is not a genuine card of ours. Nothing was reserved; keep the card aside.`);
+      }
+      const reservationId = await reserve({ ...input, csn: session.csn, atc: session.atc, purse: session.purse, amountMinor: session.amountMinor });
+      try {
+        return { reservationId, mac2Hex: hex(keys.mac2(loadSessionOf(session))) };
+      } catch (err) {
+        // The key store's own message: it never carries key material (card-driver's KeyStore contract).
+        return { reservationId, unauthorized: err instanceof Error ? err.message : String(err) };
+      }
+    },
+
+    /**
+     * Posts the load only if MAC3 proves the credit: one local activity instead of two. A MAC3
+     * that does not verify (or is not even 4 bytes) posts nothing and says so; the workflow then
+     * proves the outcome from the card's log.
+     */
+    async postLoadOnMac3(input: { key: DownloadKey; credit: LoadCreditPayload; mac3Hex: string }): Promise<{ posted: true; transferId: string } | { posted: false; reason: string }> {
+      let valid: boolean;
+      try {
+        valid = keys.verifyMac3(loadCreditOf(input.credit), bytesOf(input.mac3Hex, 4, 'MAC3'));
+      } catch (err) {
+        return { posted: false, reason: `MAC3 could not be checked: ${err instanceof Error ? err.message : String(err)}` };
+      }
+      if (!valid) return { posted: false, reason: 'the MAC3 of CREDIT LOAD does not verify' };
+      const { transferId } = await post({ key: input.key, csn: input.credit.csn, purse: input.credit.purse, amountMinor: input.credit.amountMinor });
+      return { posted: true, transferId };
+    },
+
+    /** Does MAC3 prove CREDIT LOAD (downloads started before download-lean-steps)? */
     async verifyMac3(input: { credit: LoadCreditPayload; mac3Hex: string }): Promise<{ valid: boolean }> {
       return { valid: keys.verifyMac3(loadCreditOf(input.credit), bytesOf(input.mac3Hex, 4, 'MAC3')) };
     },
@@ -137,13 +183,8 @@ export function createServerActivities(deps: ServerActivityDeps) {
     },
 
     /** Posts the reservation and counts the load into the card's shadow balance; idempotent. */
-    async postLoad(input: { key: DownloadKey; csn: string; purse: PurseName; amountMinor: string }): Promise<{ transferId: string }> {
-      const pendingId = pendingOf(input.key);
-      const id = transferIdFor({ ...input.key, step: 'post' });
-      const [outcome] = await ledger.createTransfers([{ id, pendingId, flags: { postPendingTransfer: true } }]);
-      if (!isTransferApplied(outcome.result)) throw ledgerBroken('post', pendingId, outcome.result);
-      await registry.recordPurseMovement({ key: pendingId, csn: input.csn, purse: input.purse, kind: 'load', amountMinor: minorOf(input.amountMinor) });
-      return { transferId: id };
+    async postLoad(input: PostingRequest): Promise<{ transferId: string }> {
+      return post(input);
     },
 
     /** Voids the reservation (only ever called with proof that the card was not credited); idempotent. */
@@ -175,6 +216,38 @@ export function createServerActivities(deps: ServerActivityDeps) {
       return check.valid ? { valid: true } : { valid: false, reason: check.reason, message: check.message };
     },
   };
+
+
+  /** Reserves the amount (pending transfer customer → float), idempotent by the download's key. */
+  async function reserve(input: ReservationRequest): Promise<string> {
+    const id = pendingOf(input.key);
+    const [outcome] = await ledger.createTransfers([
+      {
+        id,
+        debitAccountId: input.sourceAccountId,
+        creditAccountId: input.floatAccountId,
+        amount: minorOf(input.amountMinor),
+        code: input.purse === 'ecash' ? TRANSFER_CODE.downloadEcash : TRANSFER_CODE.downloadFood,
+        flags: { pending: true },
+        userData: `${input.key.workflowId}`.slice(0, 128),
+      },
+    ]);
+    if (isTransferApplied(outcome.result)) return id;
+    if (outcome.result === 'exceeds_credits' || outcome.result === 'id_already_failed') {
+      throw refusal('insufficient_funds', `The account cannot cover ${formatMoney(minorOf(input.amountMinor))} any more (another download or payment took it first); nothing was reserved. Deposit first or ask for less.`);
+    }
+    throw ledgerBroken('reservation', id, outcome.result);
+  }
+
+  /** Posts the reservation and counts the load into the card's shadow balance; idempotent. */
+  async function post(input: PostingRequest): Promise<{ transferId: string }> {
+    const pendingId = pendingOf(input.key);
+    const id = transferIdFor({ ...input.key, step: 'post' });
+    const [outcome] = await ledger.createTransfers([{ id, pendingId, flags: { postPendingTransfer: true } }]);
+    if (!isTransferApplied(outcome.result)) throw ledgerBroken('post', pendingId, outcome.result);
+    await registry.recordPurseMovement({ key: pendingId, csn: input.csn, purse: input.purse, kind: 'load', amountMinor: minorOf(input.amountMinor) });
+    return { transferId: id };
+  }
 
   async function assertReserved(key: DownloadKey): Promise<void> {
     const id = pendingOf(key);

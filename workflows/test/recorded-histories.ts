@@ -1,6 +1,8 @@
 // Golden histories: real runs of the end-to-end tests, recorded into workflows/test/histories/ and
 // replayed by replay.test.ts on every test run, so that a change to workflow code that would break
-// the downloads already running in production fails the tests. Record again on purpose only:
+// the downloads already running in production fails the tests. Histories of an older shape stay,
+// renamed after the patch that changed the shape (before-lean-steps-*.json), for as long as the
+// workflow keeps that patch's old branch. Record again on purpose only:
 //   PURSEFLOW_RECORD_HISTORIES=1 npx jest workflows/test/connected-download.test.ts workflows/test/offline-download.test.ts workflows/test/tearing.test.ts
 import * as fs from 'node:fs';
 import * as path from 'node:path';

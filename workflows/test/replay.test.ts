@@ -15,6 +15,16 @@ test('recorded histories of every download path are present', () => {
   expect(recorded.length).toBeGreaterThanOrEqual(10);
 });
 
+test('downloads recorded before the download-lean-steps patch are kept beside those after it, so both branches stay replayable', () => {
+  const patchedRun = (r: (typeof recorded)[number]): boolean => (r.history.events ?? []).some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+  const before = recorded.filter((r) => r.file.startsWith('before-lean-steps-'));
+  const after = recorded.filter((r) => !r.file.startsWith('before-lean-steps-'));
+  expect(before.length).toBeGreaterThanOrEqual(10);
+  expect(after.length).toBeGreaterThanOrEqual(10);
+  expect(before.filter(patchedRun)).toEqual([]);
+  expect(after.filter((r) => !patchedRun(r)).map((r) => r.file)).toEqual([]);
+});
+
 test('every recorded download history replays on the current workflow code', async () => {
   quietTemporalRuntime();
   const failures: string[] = [];

@@ -135,6 +135,17 @@ describe('before anything is reserved, a tear is a refusal and nothing is reserv
   });
 });
 
+describe('an answer to INITIALIZE LOAD that does not prove a genuine card reserves nothing', () => {
+  test('MAC1 garbled on its way back: card_not_genuine, nothing reserved, CREDIT LOAD never sent', async () => {
+    const c = await customer();
+    rig.sim.insert(c.card.at('initializeLoad', { kind: 'garble-mac' }));
+    expect(await failureCode(keepAsGolden(await download(c, '30.00')))).toBe('card_not_genuine');
+    expect(c.card.seen).not.toContain('creditLoad');
+    expect(c.card.card.balance(PURSE.ecash)).toBe(0n);
+    await expectReconciled(c);
+  });
+});
+
 describe('between the reservation and CREDIT LOAD, a card that left is voided: CREDIT LOAD provably never went out', () => {
   test('pulled out right after answering INITIALIZE LOAD, while the server checks MAC1 and reserves', async () => {
     const c = await customer();
