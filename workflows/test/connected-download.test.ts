@@ -6,9 +6,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { readLogCommand, selectCommand } from '../../card-driver';
 import type { DownloadTiming } from '../client';
-import { bundleWorkflows } from '../worker/server-worker';
+import { DownloadClient } from '../client';
+import { bundleWorkflows, createServerWorker } from '../worker/server-worker';
 import { recordHistories, recording } from './recorded-histories';
-import { customerBalance, customerWithCard, expectLedgerConsistent, freshCsn, startHarness, uniqueId, type Harness } from './harness';
+import { customerBalance, customerWithCard, expectLedgerConsistent, freshCsn, keysUnableToSignMac2, startHarness, uniqueId, type Harness } from './harness';
 import { CardInReader, startReaderRig, type ReaderRig } from './card-in-reader';
 
 jest.setTimeout(60_000);
@@ -74,6 +75,30 @@ test('a connected e-Cash download posts, and the card holds exactly what the led
     expect(await customerBalance(h, customerId, 'ecash')).toEqual({ posted: 25000n, pending: 0n, available: 25000n });
     expect((await h.registry.card(csn)).purses.ecash.loadedMinor).toBe(25000n);
   });
+  await expectLedgerConsistent(h);
+});
+
+test('a MAC2 the key store cannot sign: CREDIT LOAD is never sent and the reservation is voided with that proof', async () => {
+  const taskQueue = uniqueId('wf-unsigned');
+  const worker = await createServerWorker({ connection: h.nativeConnection, taskQueue, knex: h.db.db, ledger: h.ledger, keys: keysUnableToSignMac2(h.keys), workflowBundle: await bundleWorkflows() });
+  const running = worker.run();
+  try {
+    const { customerId, csn } = await customerWithCard(h, { cash: '500.00' });
+    await withCard(csn, async (card) => {
+      const downloads = new DownloadClient(h.client, taskQueue);
+      const requestId = uniqueId('req');
+      await downloads.start({ requestId, csn, purse: 'ecash', amount: '250.00', mode: 'connected', readerId: rig.readerId, timing: TIMING });
+      finishedRequests.push(requestId);
+      const result = await downloads.result(requestId);
+      expect(result).toMatchObject({ outcome: 'voided', atc: 1 });
+      expect(result.proof).toMatch(/^no authorization was ever issued, CREDIT LOAD was not sent/);
+      expect(card.card.balance(1)).toBe(0n);
+      expect(await customerBalance(h, customerId, 'ecash')).toEqual({ posted: 50000n, pending: 0n, available: 50000n });
+    });
+  } finally {
+    worker.shutdown();
+    await running;
+  }
   await expectLedgerConsistent(h);
 });
 

@@ -7,7 +7,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
 import { quietTemporalRuntime, temporalAddress } from '../../test-support/temporal';
 import { checkLedgerInvariants, createLedger, migrateLedger, type Ledger } from '../../ledger';
-import { csnWithCheckDigit, testKeyStore, type Csn, type IssuerKeyStore } from '../../card-driver';
+import { csnWithCheckDigit, testKeyStore, type Csn, type IssuerKeyStore, type KeyStore } from '../../card-driver';
 import { migrateRegistry, Registry } from '../registry';
 import { bundleWorkflows, createServerWorker } from '../worker/server-worker';
 import { DownloadClient } from '../client';
@@ -79,6 +79,21 @@ export async function startHarness(name: string): Promise<Harness> {
       await db.drop();
     },
   };
+}
+
+/** The real key store, except that it cannot sign MAC2 (an HSM gone away mid-download). */
+export function keysUnableToSignMac2(keys: KeyStore): KeyStore {
+  return new Proxy(keys, {
+    get(target, name: keyof KeyStore) {
+      if (name === 'mac2') {
+        return () => {
+          throw new Error('the key store is not reachable');
+        };
+      }
+      const value = target[name];
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** A customer with money in both accounts and a card issued to them. */

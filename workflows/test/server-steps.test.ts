@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../../test-support/postgr
 import { createServerActivities } from '../activities/server-activities';
 import type { LoadSessionPayload } from '../activities/load-payloads';
 import { Registry, migrateRegistry } from '../registry';
-import { freshCsn, uniqueId } from './harness';
+import { freshCsn, keysUnableToSignMac2, uniqueId } from './harness';
 
 jest.setTimeout(30_000);
 
@@ -102,19 +102,7 @@ test('an account that cannot cover the load is refused as insufficient_funds and
 
 test('a MAC2 the key store cannot compute leaves the reservation standing and says why, so the workflow voids it', async () => {
   const load = await initializedLoad('2500');
-  // The real key store, except that it cannot sign MAC2 (an HSM gone away).
-  const brokenSigner = new Proxy(keys, {
-    get(target, name: keyof KeyStore) {
-      if (name === 'mac2') {
-        return () => {
-          throw new Error('the key store is not reachable');
-        };
-      }
-      const value = target[name];
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  const answer = await run(() => activities(brokenSigner).reserveAndAuthorizeLoad({ key: downloadKey(), ...load }));
+  const answer = await run(() => activities(keysUnableToSignMac2(keys)).reserveAndAuthorizeLoad({ key: downloadKey(), ...load }));
   expect(answer).toEqual({ reservationId: expect.any(String), unauthorized: 'the key store is not reachable' });
   expect(await pendingOn(load.sourceAccountId)).toBe(2500n);
 });
