@@ -28,7 +28,7 @@ import knex from 'knex';
 import { csnWithCheckDigit, SimulatedCard, testKeyStore, type Csn } from '../card-driver';
 import { freePortRun, productionDown, productionEnvironment, productionStatus, productionUp, readProductionConfig, PORT_BLOCK_SIZE, type ProductionConfig } from '../cli/services';
 import { createLedger, migrateLedger } from '../ledger';
-import { migrateRegistry, ReaderAgent, Registry } from '../workflows';
+import { migrateRegistry, ReaderAgent, Registry, SERVER_WORKER_NODE_FLAGS } from '../workflows';
 import { DownloadClient } from '../workflows/client';
 import { bareActivities } from './bare-activities';
 import { bareWorkflow } from './bare-workflow';
@@ -102,7 +102,7 @@ function isolatedConfig(dataDir: string, base: number): ProductionConfig {
 /** One server worker process, as deployments run it (SERVER_WORKER_NODE_FLAGS), pointed at the cluster. */
 function startServerWorker(env: Record<string, string>, taskQueue: string, index: number, logDir: string): ChildProcess {
   const log = fs.openSync(path.join(logDir, `worker-${index}-${Date.now()}.log`), 'a');
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--max-semi-space-size=1', path.join(REPOSITORY, 'dist', 'cli', 'main.js'), 'worker', '--task-queue', taskQueue], {
+  const child = spawn(process.execPath, [...SERVER_WORKER_NODE_FLAGS, path.join(REPOSITORY, 'dist', 'cli', 'main.js'), 'worker', '--task-queue', taskQueue], {
     cwd: REPOSITORY,
     // The master keys are left unset: the worker runs on the test keys, the ones the simulated cards carry.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PURSEFLOW_METRICS_PORT: '0', PURSEFLOW_LOG_LEVEL: 'warn' },

@@ -48,6 +48,6 @@ fi
 # The server worker's node flags (workflows' SERVER_WORKER_NODE_FLAGS): OpenSSL's single DES for the
 # MAC chains of settlement files, and a 1 MB young generation that keeps their verification flat in memory.
 if [ "${1:-}" = "worker" ]; then
-  exec node --openssl-legacy-provider --max-semi-space-size=1 "${PURSEFLOW_APP_DIR:-/app}/dist/cli/main.js" "$@"
+  exec node --openssl-legacy-provider --max-semi-space-size=32 "${PURSEFLOW_APP_DIR:-/app}/dist/cli/main.js" "$@"
 fi
 exec node "${PURSEFLOW_APP_DIR:-/app}/dist/cli/main.js" "$@"
