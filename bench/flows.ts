@@ -39,8 +39,14 @@ function percentile(values: number[], p: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
 }
 
-async function timed(lanes: number, perLane: number, one: (lane: number, i: number) => Promise<void>): Promise<{ seconds: number; latenciesMs: number[] }> {
+/**
+ * Runs `perLane` calls in each of `lanes` lanes at once. Besides wall time and latencies it gives the
+ * CPU this process spent (worker, reader agents, client): a steadier figure than the rate on a
+ * machine whose speed drifts, for comparing code, not machines.
+ */
+async function timed(lanes: number, perLane: number, one: (lane: number, i: number) => Promise<void>): Promise<{ seconds: number; latenciesMs: number[]; cpuMs: number }> {
   const latenciesMs: number[] = [];
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: lanes }, async (_, lane) => {
@@ -51,7 +57,8 @@ async function timed(lanes: number, perLane: number, one: (lane: number, i: numb
       }
     }),
   );
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, latenciesMs };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, latenciesMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 async function main(): Promise<void> {
@@ -126,6 +133,8 @@ async function main(): Promise<void> {
     process.stdout.write(`bench flows.download_p99_ms ${percentile(flows.latenciesMs, 99)} ms\n`);
     process.stdout.write(`bench flows.bare_wf_per_s ${barePerSecond.toFixed(1)} wf/s\n`);
     process.stdout.write(`bench flows.ratio_vs_bare ${(perSecond / barePerSecond).toFixed(2)} ratio\n`);
+    process.stdout.write(`bench flows.process_cpu_ms_per_download ${(flows.cpuMs / flows.latenciesMs.length).toFixed(1)} ms\n`);
+    process.stdout.write(`bench flows.process_cpu_ms_per_bare_wf ${(floor.cpuMs / floor.latenciesMs.length).toFixed(1)} ms\n`);
     for (const agent of agents) agent.shutdown();
   } finally {
     for (const w of workers) w.shutdown();
