@@ -38,14 +38,36 @@ export function freshCsn(): Csn {
   return csnWithCheckDigit(`6071${String(csnCounter).padStart(11, '0')}`);
 }
 
-export async function startHarness(name: string): Promise<Harness> {
-  quietTemporalRuntime();
+/** A fresh database with the ledger's and the registry's tables and the platform accounts; no Temporal. */
+export interface RegistryWorld {
+  readonly db: TestDatabase;
+  readonly ledger: Ledger;
+  readonly registry: Registry;
+  /** Closes the ledger's connections and drops the database. */
+  close(): Promise<void>;
+}
+
+export async function openRegistryWorld(name: string): Promise<RegistryWorld> {
   const db = await createTestDatabase(name);
   await migrateLedger(db.db);
   await migrateRegistry(db.db);
   const ledger = createLedger(db.db);
   const registry = new Registry({ knex: db.db, ledger });
   await registry.ensurePlatformAccounts();
+  return {
+    db,
+    ledger,
+    registry,
+    async close() {
+      await ledger.close();
+      await db.drop();
+    },
+  };
+}
+
+export async function startHarness(name: string): Promise<Harness> {
+  quietTemporalRuntime();
+  const { db, ledger, registry, close: closeRegistryWorld } = await openRegistryWorld(name);
   const keys = testKeyStore();
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
   const connection = await Connection.connect({ address: temporalAddress() });
@@ -73,10 +95,9 @@ export async function startHarness(name: string): Promise<Harness> {
     async close() {
       server.worker.shutdown();
       await server.running;
-      await ledger.close();
       await connection.close();
       await nativeConnection.close();
-      await db.drop();
+      await closeRegistryWorld();
     },
   };
 }

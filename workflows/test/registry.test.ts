@@ -1,25 +1,22 @@
 // The registry against a real PostgreSQL and the real ledger: enrolment, cards, merchants and
 // deposits are idempotent, refuse what they cannot be, and keep the ledger balanced.
-import { checkLedgerInvariants, createLedger, migrateLedger, type Ledger } from '../../ledger';
-import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
-import { migrateRegistry, Registry, RegistryError, type RegistryErrorCode } from '../registry';
+import { checkLedgerInvariants, type Ledger } from '../../ledger';
+import type { TestDatabase } from '../../test-support/postgres';
+import { migrateRegistry, RegistryError, type Registry, type RegistryErrorCode } from '../registry';
+import { openRegistryWorld, type RegistryWorld } from './harness';
 
+let world: RegistryWorld;
 let db: TestDatabase;
 let ledger: Ledger;
 let registry: Registry;
 
 beforeAll(async () => {
-  db = await createTestDatabase('wf_registry');
-  await migrateLedger(db.db);
-  await migrateRegistry(db.db);
-  ledger = createLedger(db.db);
-  registry = new Registry({ knex: db.db, ledger });
-  await registry.ensurePlatformAccounts();
+  world = await openRegistryWorld('wf_registry');
+  ({ db, ledger, registry } = world);
 });
 
 afterAll(async () => {
-  await ledger.close();
-  await db.drop();
+  await world?.close();
 });
 
 async function refusal(p: Promise<unknown>): Promise<RegistryErrorCode> {

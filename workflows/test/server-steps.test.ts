@@ -6,32 +6,26 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
 import { inMemoryChannel, initializeLoadCommand, parseInitializeLoadData, PURSE, selectCommand, SimulatedCard, successData, testKeyStore, type Csn, type KeyStore } from '../../card-driver';
-import { createLedger, migrateLedger, type Ledger } from '../../ledger';
-import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
+import type { Ledger } from '../../ledger';
 import { createServerActivities } from '../activities/server-activities';
 import type { LoadSessionPayload } from '../activities/load-payloads';
-import { Registry, migrateRegistry } from '../registry';
-import { freshCsn, keysUnableToSignMac2, uniqueId } from './harness';
+import type { Registry } from '../registry';
+import { freshCsn, keysUnableToSignMac2, openRegistryWorld, uniqueId, type RegistryWorld } from './harness';
 
 jest.setTimeout(30_000);
 
 const keys = testKeyStore();
-let db: TestDatabase;
+let world: RegistryWorld;
 let ledger: Ledger;
 let registry: Registry;
 
 beforeAll(async () => {
-  db = await createTestDatabase('server_steps');
-  await migrateLedger(db.db);
-  await migrateRegistry(db.db);
-  ledger = createLedger(db.db);
-  registry = new Registry({ knex: db.db, ledger });
-  await registry.ensurePlatformAccounts();
+  world = await openRegistryWorld('server_steps');
+  ({ ledger, registry } = world);
 });
 
 afterAll(async () => {
-  await ledger.close();
-  await db.drop();
+  await world?.close();
 });
 
 /** A funded customer's card, INITIALIZE LOAD answered by the simulated card: what the workflow holds then. */
