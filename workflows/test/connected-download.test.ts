@@ -102,6 +102,26 @@ test('a MAC2 the key store cannot sign: CREDIT LOAD is never sent and the reserv
   await expectLedgerConsistent(h);
 });
 
+test('MAC2 enters the history only with the reservation it unlocks, in the same step', async () => {
+  const { csn } = await customerWithCard(h, { cash: '500.00' });
+  await withCard(csn, async () => {
+    const requestId = await download(csn, 'ecash', '10.00');
+    expect(await h.downloads.result(requestId)).toMatchObject({ outcome: 'posted' });
+    const events = (await h.downloads.handle(requestId).fetchHistory()).events ?? [];
+    // Payload data are bytes (base64 in the fetched history); read them as the JSON text they carry.
+    const decode = (key: string, v: unknown): unknown =>
+      v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v;
+    const texts = events.map((e) => JSON.stringify(e, decode));
+    const step = texts.findIndex((t, i) => events[i].markerRecordedEventAttributes && t.includes('reserveAndAuthorizeLoad'));
+    expect(step).toBeGreaterThan(0);
+    const mac2 = /mac2Hex\\?":\\?"([0-9A-F]{8})/.exec(texts[step])?.[1];
+    expect(mac2).toBeDefined();
+    expect(texts[step]).toMatch(/reservationId/);
+    expect(texts.findIndex((t) => t.includes(mac2!))).toBe(step);
+  });
+  await expectLedgerConsistent(h);
+});
+
 test('a connected Food Voucher download posts from the food account onto the food purse', async () => {
   const { customerId, csn } = await customerWithCard(h, { food: '100.00' });
   await withCard(csn, async (card) => {
