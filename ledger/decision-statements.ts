@@ -157,7 +157,8 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
     ctes.push(`batch AS (SELECT timestamptz 'epoch' + ${p.add(nowUs, 'bigint')} * interval '1 microsecond' AS ts FROM guard${imported ? ', import_clock' : ''} WHERE guard.fresh)`);
   }
   // Each row's own timestamp travels only when the batch imported events (live rows share batch.ts).
-  const timestamps = (rows: readonly { timestampUs: number }[]): [unknown[], string][] => (imported ? [[rows.map((x) => x.timestampUs), 'bigint[]']] : []);
+  /** The imported time of each row, a column only when the batch imports. */
+  const timestamps = <R>(rows: readonly R[], at: (row: R) => number): [unknown[], string][] => (imported ? [[rows.map(at), 'bigint[]']] : []);
   const t = d.newTransfers;
   const historyJoinsTransfers = d.history.length > 0 && t.length > 0;
   if (t.length > 0) {
@@ -178,7 +179,7 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
       [t.map((x) => x.flags), 'int[]'],
       [t.map((x) => x.timeout), 'int[]'],
       [t.map((x) => x.userData), 'text[]'],
-      ...timestamps(t),
+      ...timestamps(t, (x) => x.timestampUs),
     )})
       WITH ORDINALITY AS u(id, debit, credit, amount, pending_id, ledger, code, flags, timeout, user_data, ${imported ? 'ts_us, ' : ''}ord), batch
     ORDER BY u.ord
@@ -200,7 +201,7 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
       [a.map((x) => x.debitsPosted), 'bigint[]'],
       [a.map((x) => x.creditsPending), 'bigint[]'],
       [a.map((x) => x.creditsPosted), 'bigint[]'],
-      ...(imported ? [[a.map((x) => x.updatedUs), 'bigint[]'] as [unknown[], string]] : []),
+      ...timestamps(a, (x) => x.updatedUs),
     )}) AS u(id, flags, dp, dpo, cp, cpo${imported ? ', ts_us' : ''}), batch
     WHERE a.id = u.id
     RETURNING 1`,
@@ -218,7 +219,7 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
       [r.map((x) => x.pendingId), 'uuid[]'],
       [r.map((x) => x.resolution), 'text[]'],
       [r.map((x) => x.resolvedBy), 'uuid[]'],
-      ...timestamps(r),
+      ...timestamps(r, (x) => x.timestampUs),
     )}) AS u(pending_id, resolution, resolved_by${imported ? ', ts_us' : ''}), batch
     RETURNING 1`,
     );
@@ -272,7 +273,7 @@ export function writeDecisionStatement(nowUs: number, d: BatchDecision, guard: G
       [h.map((x) => x.debitsPosted), 'bigint[]'],
       [h.map((x) => x.creditsPending), 'bigint[]'],
       [h.map((x) => x.creditsPosted), 'bigint[]'],
-      ...timestamps(h),
+      ...timestamps(h, (x) => x.timestampUs),
     )}) WITH ORDINALITY AS h(account_id, transfer_id, dp, dpo, cp, cpo, ${imported ? 'ts_us, ' : ''}ord)
       CROSS JOIN batch${historyJoinsTransfers ? ' LEFT JOIN new_transfers t ON t.id = h.transfer_id' : ''}
     ORDER BY h.ord

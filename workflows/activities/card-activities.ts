@@ -76,16 +76,16 @@ export function createCardActivities(slot: CardSlot) {
   }
 
   /**
-   * Runs a card step, heartbeating only if it outlasts half the heartbeat time-out (a slow serial
-   * line, a queue on the reader): the server then still sees the agent alive, while the usual
-   * step of a few hundred milliseconds sends none.
+   * Runs a card step alone on the reader (`slot.exclusive`), heartbeating only if it outlasts half
+   * the heartbeat time-out (a slow serial line, a queue on the reader): the server then still sees
+   * the agent alive, while the usual step of a few hundred milliseconds sends none.
    */
-  async function keptAlive<T>(step: () => Promise<T>): Promise<T> {
+  async function cardStep<T>(step: () => Promise<T>): Promise<T> {
     const timeoutMs = activityInfo().heartbeatTimeoutMs;
-    if (!timeoutMs) return step();
+    if (!timeoutMs) return slot.exclusive(step);
     const timer = setInterval(beat, Math.max(100, Math.floor(timeoutMs / 2)));
     try {
-      return await step();
+      return await slot.exclusive(step);
     } finally {
       clearInterval(timer);
     }
@@ -101,11 +101,11 @@ export function createCardActivities(slot: CardSlot) {
     /** SELECT and both balances: what the card says about itself (no keys needed). */
     async readCard(input: { waitForCardMs: number }): Promise<CardSnapshot> {
       await cardInReader(input.waitForCardMs);
-      return keptAlive(() => slot.exclusive(async () => {
+      return cardStep(async () => {
         const { session, info } = await slot.selectFresh();
         const balances = await session.balances();
         return { csn: info.csn, currency: info.currency, maxBalanceMinor: info.maxBalance.toString(), balancesMinor: { ecash: balances.ecash.toString(), food: balances.food.toString() } };
-      }));
+      });
     },
 
     /** SELECT + INITIALIZE LOAD (online) with the server's RH; leaves the card's pending slot set. */
@@ -114,7 +114,7 @@ export function createCardActivities(slot: CardSlot) {
       const amount = minorOf(input.amountMinor);
       const rh = bytesOf(input.rhHex, 8, 'RH');
       await cardInReader(input.waitForCardMs);
-      return keptAlive(() => slot.exclusive(async () => {
+      return cardStep(async () => {
         const { session, info } = await slot.selectFresh();
         assertCard(info.csn, csnOf(input.csn));
         try {
@@ -130,7 +130,7 @@ export function createCardActivities(slot: CardSlot) {
           }
           throw err;
         }
-      }));
+      });
     },
 
     /**
@@ -142,7 +142,7 @@ export function createCardActivities(slot: CardSlot) {
       const amount = minorOf(input.amountMinor);
       const rhHex = hex(bytesOf(input.rhHex, 8, 'RH'));
       const auth = bytesOf(input.mac2Hex, 4, 'MAC2');
-      return keptAlive(() => slot.exclusive(async () => {
+      return cardStep(async () => {
         const open = slot.claimPendingLoad({ csn: input.csn, purse, amount, rhHex });
         if (!open) {
           throw failure('credit_not_sent', `Card ${input.csn} no longer holds the load INITIALIZE LOAD left pending in reader ${slot.readerId} (taken out, powered up anew or selected again since); CREDIT LOAD was not sent.`, true);
@@ -159,20 +159,20 @@ export function createCardActivities(slot: CardSlot) {
           if (fate === 'not_sent') throw failure('credit_not_sent', `CREDIT LOAD was not sent: ${message}`, true);
           throw failure('credit_outcome_unknown', `CREDIT LOAD got no trustworthy answer: ${message}`, true);
         }
-      }));
+      });
     },
 
     /** Waits for the card, SELECTs it and reads its whole log (read-only: safe to repeat). */
     async readCardLog(input: { csn: string; waitForCardMs: number }): Promise<CardLog> {
       await cardInReader(input.waitForCardMs);
-      return keptAlive(() => slot.exclusive(async () => {
+      return cardStep(async () => {
         const { session, info } = await slot.selectFresh();
         if (info.csn !== input.csn) {
           throw failure('wrong_card_present', `Reader ${slot.readerId} holds card ${info.csn}, not ${input.csn}; present card ${input.csn}.`, false);
         }
         const records = await session.readWholeLog();
         return { atcCard: records[0]?.atc ?? 0, recordsHex: records.map((r) => hex(encodeLogRecord(r))) };
-      }));
+      });
     },
   };
 }

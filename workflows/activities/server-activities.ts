@@ -25,8 +25,6 @@ export interface DownloadKey {
 
 interface ReservationRequest {
   key: DownloadKey;
-  csn: string;
-  atc: number;
   purse: PurseName;
   amountMinor: string;
   sourceAccountId: string;
@@ -99,13 +97,12 @@ export function createServerActivities(deps: ServerActivityDeps) {
 
     /** MAC1 proves a genuine card answered INITIALIZE LOAD (the step of downloads started before the workflow's download-lean-steps patch). */
     async verifyMac1(input: { session: LoadSessionPayload; mac1Hex: string }): Promise<void> {
-      if (!keys.verifyMac1(loadSessionOf(input.session), bytesOf(input.mac1Hex, 4, 'MAC1'))) {
-        throw refusal('card_not_genuine', `Card ${input.session.csn} answered with a MAC1 that does not verify: it is not a genuine card of ours. Nothing was reserved; keep the card aside.`);
-      }
+      assertGenuine(input.session, input.mac1Hex);
     },
 
     /** Reserves the amount (pending transfer customer → float), idempotent by the download's key. */
-    async reserveLoad(input: ReservationRequest): Promise<{ reservationId: string }> {
+    // csn and atc stay in the input: recorded downloads carry them.
+    async reserveLoad(input: ReservationRequest & { csn: string; atc: number }): Promise<{ reservationId: string }> {
       return { reservationId: await reserve(input) };
     },
 
@@ -130,10 +127,8 @@ export function createServerActivities(deps: ServerActivityDeps) {
       floatAccountId: string;
     }): Promise<{ reservationId: string; mac2Hex: string } | { reservationId: string; unauthorized: string }> {
       const { session } = input;
-      if (!keys.verifyMac1(loadSessionOf(session), bytesOf(input.mac1Hex, 4, 'MAC1'))) {
-        throw refusal('card_not_genuine', `Card ${session.csn} answered with a MAC1 that does not verify: it is not a genuine card of ours. Nothing was reserved; keep the card aside.`);
-      }
-      const reservationId = await reserve({ ...input, csn: session.csn, atc: session.atc, purse: session.purse, amountMinor: session.amountMinor });
+      assertGenuine(session, input.mac1Hex);
+      const reservationId = await reserve({ ...input, purse: session.purse, amountMinor: session.amountMinor });
       try {
         return { reservationId, mac2Hex: hex(keys.mac2(loadSessionOf(session))) };
       } catch (err) {
@@ -150,7 +145,7 @@ export function createServerActivities(deps: ServerActivityDeps) {
     async postLoadOnMac3(input: { key: DownloadKey; credit: LoadCreditPayload; mac3Hex: string }): Promise<{ posted: true; transferId: string } | { posted: false; reason: string }> {
       let valid: boolean;
       try {
-        valid = keys.verifyMac3(loadCreditOf(input.credit), bytesOf(input.mac3Hex, 4, 'MAC3'));
+        valid = mac3Proves(input.credit, input.mac3Hex);
       } catch (err) {
         return { posted: false, reason: `MAC3 could not be checked: ${err instanceof Error ? err.message : String(err)}` };
       }
@@ -161,7 +156,7 @@ export function createServerActivities(deps: ServerActivityDeps) {
 
     /** Does MAC3 prove CREDIT LOAD (downloads started before download-lean-steps)? */
     async verifyMac3(input: { credit: LoadCreditPayload; mac3Hex: string }): Promise<{ valid: boolean }> {
-      return { valid: keys.verifyMac3(loadCreditOf(input.credit), bytesOf(input.mac3Hex, 4, 'MAC3')) };
+      return { valid: mac3Proves(input.credit, input.mac3Hex) };
     },
 
     /** Judges the card's log (hex records, newest first) against this load. */
@@ -217,6 +212,16 @@ export function createServerActivities(deps: ServerActivityDeps) {
     },
   };
 
+  /** MAC1 proves a genuine card answered INITIALIZE LOAD; otherwise a refusal, before anything is reserved. */
+  function assertGenuine(session: LoadSessionPayload, mac1Hex: string): void {
+    if (!keys.verifyMac1(loadSessionOf(session), bytesOf(mac1Hex, 4, 'MAC1'))) {
+      throw refusal('card_not_genuine', `Card ${session.csn} answered with a MAC1 that does not verify: it is not a genuine card of ours. Nothing was reserved; keep the card aside.`);
+    }
+  }
+
+  function mac3Proves(credit: LoadCreditPayload, mac3Hex: string): boolean {
+    return keys.verifyMac3(loadCreditOf(credit), bytesOf(mac3Hex, 4, 'MAC3'));
+  }
 
   /** Reserves the amount (pending transfer customer → float), idempotent by the download's key. */
   async function reserve(input: ReservationRequest): Promise<string> {

@@ -9,7 +9,7 @@ import type { DownloadTiming } from '../client';
 import { DownloadClient } from '../client';
 import { bundleWorkflows, createServerWorker } from '../worker/server-worker';
 import { recordHistories, recording } from './recorded-histories';
-import { customerBalance, customerWithCard, expectLedgerConsistent, freshCsn, keysUnableToSignMac2, startHarness, uniqueId, type Harness } from './harness';
+import { customerBalance, customerWithCard, expectLedgerConsistent, freshCsn, historyTexts, keysUnableToSignMac2, startHarness, uniqueId, type Harness } from './harness';
 import { CardInReader, startReaderRig, type ReaderRig } from './card-in-reader';
 
 jest.setTimeout(60_000);
@@ -107,11 +107,7 @@ test('MAC2 enters the history only with the reservation it unlocks, in the same 
   await withCard(csn, async () => {
     const requestId = await download(csn, 'ecash', '10.00');
     expect(await h.downloads.result(requestId)).toMatchObject({ outcome: 'posted' });
-    const events = (await h.downloads.handle(requestId).fetchHistory()).events ?? [];
-    // Payload data are bytes (base64 in the fetched history); read them as the JSON text they carry.
-    const decode = (key: string, v: unknown): unknown =>
-      v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v;
-    const texts = events.map((e) => JSON.stringify(e, decode));
+    const { events, texts } = await historyTexts(h, requestId);
     const step = texts.findIndex((t, i) => events[i].markerRecordedEventAttributes && t.includes('reserveAndAuthorizeLoad'));
     expect(step).toBeGreaterThan(0);
     const mac2 = /mac2Hex\\?":\\?"([0-9A-F]{8})/.exec(texts[step])?.[1];

@@ -3,6 +3,7 @@
 // queue of their own, and money/ledger assertions. Real services only.
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
 import { quietTemporalRuntime, temporalAddress } from '../../test-support/temporal';
@@ -115,6 +116,17 @@ export function keysUnableToSignMac2(keys: KeyStore): KeyStore {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+/**
+ * A download's history, each event also as the JSON text its payloads carry (they are bytes, base64
+ * in the fetched history), so tests can ask where a value first appears.
+ */
+export async function historyTexts(h: Harness, requestId: string): Promise<{ events: temporal.api.history.v1.IHistoryEvent[]; texts: string[] }> {
+  const events = (await h.downloads.handle(requestId).fetchHistory()).events ?? [];
+  const decode = (key: string, v: unknown): unknown =>
+    v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v;
+  return { events, texts: events.map((e) => JSON.stringify(e, decode)) };
 }
 
 /** A customer with money in both accounts and a card issued to them. */

@@ -7,7 +7,7 @@ import { EcomPocket, PURSE, SimulatedCard } from '../../card-driver';
 import type { DownloadTiming } from '../client';
 import { bundleWorkflows } from '../worker/server-worker';
 import { recordHistories, recording } from './recorded-histories';
-import { customerBalance, customerWithCard, expectLedgerConsistent, startHarness, uniqueId, type Harness } from './harness';
+import { customerBalance, customerWithCard, expectLedgerConsistent, historyTexts, startHarness, uniqueId, type Harness } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -80,11 +80,7 @@ test('the authorization code appears in the history only after the reservation i
   expect((await h.downloads.state(requestId)).authorizationCode).toBeUndefined();
   const { authorizationCode } = await h.downloads.submitRequestCode(requestId, pocket.requestCode(PURSE.ecash, 1500n));
   await h.downloads.submitConfirmationCode(requestId, pocket.enterAuthorizationCode(authorizationCode!));
-  const events = (await h.downloads.handle(requestId).fetchHistory()).events ?? [];
-  // Payload data are bytes (base64 in the fetched history); read them as the JSON text they carry.
-  const decode = (key: string, v: unknown): unknown =>
-    v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v;
-  const texts = events.map((e) => JSON.stringify(e, decode));
+  const { events, texts } = await historyTexts(h, requestId);
   const firstWithCode = texts.findIndex((t) => t.includes(authorizationCode!));
   // The server's steps are local activities: each leaves a marker event with its result.
   const reserved = events.findIndex((e, i) => e.markerRecordedEventAttributes && texts[i].includes('reserveLoad'));
