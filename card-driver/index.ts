@@ -134,6 +134,7 @@ export { encodeEstbFile, EstbFileWriter } from './estb/estb-writer';
 export {
   readEstb,
   readEstbBlocks,
+  checkEstbRecords,
   verifyEstb,
   type CheckedBlock,
   type EstbBlockEvent,

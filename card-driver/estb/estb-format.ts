@@ -10,9 +10,8 @@ export const RECORD_BYTES = 48;
 export const TRAILER_BYTES = 8;
 /** The byte that starts the file MAC's input: MAC(KT, 06 ‖ header ‖ records). */
 export const FILE_MAC_TAG = Buffer.of(0x06);
-/** MACS covers the record bytes before it (0..38); MACP covers bytes 0..30 behind the 04 tag. */
+/** MACS covers the record bytes before it (0..38). */
 export const SAM_MAC_SPAN = 39;
-export const PURCHASE_FIELDS_SPAN = 31;
 
 export interface EstbHeader {
   /** 16 upper-case hex digits. */

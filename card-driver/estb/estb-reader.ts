@@ -4,7 +4,7 @@
 // that need no database; duplicates against earlier files, card status and ownership in the
 // ledger are the caller's to check.
 import type { Readable } from 'node:stream';
-import { retailMacBatchAt } from '../crypto/retail-mac';
+import { MAC4_BYTES, retailMacBatchAt } from '../crypto/retail-mac';
 import type { SecretKey } from '../crypto/secret-key';
 import type { KeyStore } from '../keys/key-store';
 import { csnBcdNumber, type Csn, type SamId } from '../esmart/identity';
@@ -120,6 +120,25 @@ export async function* readEstbBlocks(source: string | Readable, options: EstbRe
         rejectedRecords: frame.records - accepted,
       };
     }
+  }
+}
+
+/**
+ * Checks a run of whole records cut out of a file whose framing an earlier pass has proven (its
+ * header, its file MAC, the run's bytes): the record rules only, a block at a time, with no header
+ * or trailer to fake and no file MAC to compute again. `sam_seq_repeated` is judged within the run;
+ * what came before it only the caller knows. `first` counts from the run's start.
+ */
+export function* checkEstbRecords(records: Buffer, options: EstbReadOptions): Generator<CheckedBlock, void, undefined> {
+  if (records.length % RECORD_BYTES !== 0) {
+    throw new EstbError('truncated', `A run of records is a whole number of ${RECORD_BYTES}-byte records; got ${records.length} bytes.`);
+  }
+  const checker = new RecordChecker(options);
+  const total = records.length / RECORD_BYTES;
+  for (let first = 0; first < total; first += CHECK_BATCH_RECORDS) {
+    const count = Math.min(CHECK_BATCH_RECORDS, total - first);
+    const checked = checker.check(records.subarray(first * RECORD_BYTES, (first + count) * RECORD_BYTES), count);
+    yield { kind: 'records', first, records: checked.records, verdicts: checked.verdicts };
   }
 }
 
@@ -288,7 +307,6 @@ const MACP_AT = 35;
 const MACS_AT = 39;
 const SAM_ID_AT = 19;
 const SAM_SEQ_AT = 27;
-const MAC4_BYTES = 4;
 
 /** Constant-time comparison of n bytes of a at ai with n bytes of b at bi, without views. */
 function sameBytesAt(a: Uint8Array, ai: number, b: Uint8Array, bi: number, n: number): boolean {

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import {
+  checkEstbRecords,
   computePurchaseMac,
   computeSamMac,
   csnBcdNumber,
@@ -265,6 +266,26 @@ describe("the verifier's verdicts are the spec's rules, record by record", () =>
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('a run of records cut from a proven file gets the same verdicts from checkEstbRecords, with no header, trailer or file MAC (property)', () => {
+    fc.assert(
+      fc.property(draftsArb, fc.boolean(), (drafts, food) => {
+        const records = drafts.map(recordOf);
+        const merchant = { samIds: new Set<string>([sams[0], sams[2]]), transferCardIds: new Set<string>([transferCardId]), acceptsFoodVouchers: food };
+        const got: string[][] = [];
+        for (const block of checkEstbRecords(Buffer.concat(records), { keys, merchant })) {
+          expect(block.first).toBe(got.length);
+          for (const verdict of block.verdicts) got.push(verdict.reasons);
+        }
+        expect(got).toEqual(expectedReasons(records, merchant.samIds, food));
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  test('a run that is not a whole number of records is refused with a typed error', () => {
+    expect(() => [...checkEstbRecords(Buffer.alloc(47), { keys })]).toThrow(expect.objectContaining({ code: 'truncated' }));
   });
 
   test('records handed out keep their fields after the next blocks are read from a path', async () => {

@@ -25,6 +25,7 @@ import {
   findBatch,
   flagOverspends,
   insertDecidedRecords,
+  isVerified,
   recordChunkOutcome,
   registerCheckedBatch,
   rejectedRecords,
@@ -111,7 +112,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
     assertSettlement(batch, `batch ${ref.batchKey} was registered by verifySettlementFile`);
     assertSettlement(batch.merchantId === ref.merchantId, `batch ${ref.batchKey} belongs to merchant ${ref.merchantId}`);
     // A batch the earlier code staged whole (verified before an upgrade) is decided from its staged rows.
-    assertSettlement(batch.fileChecked || batch.stagedRecords === batch.recordCount, `batch ${ref.batchKey} was verified before its chunks are decided`);
+    assertSettlement(isVerified(batch), `batch ${ref.batchKey} was verified before its chunks are decided`);
     return batch;
   }
 
@@ -254,7 +255,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
       const existing = await findBatch(db, input.batchKey);
       if (existing && existing.fileSha256 !== input.upload.sha256) return refuse('batch_seq_reused', input.batchKey);
       if (existing && existing.merchantId !== merchant.id) return refuse('transfer_card_of_other_merchant', existing.transferCardId);
-      if (existing && (existing.fileChecked || existing.stagedRecords === existing.recordCount)) {
+      if (existing && isVerified(existing)) {
         // Verified by an earlier run (a re-upload after a failed run): reading again proves nothing new.
         return { accepted: true, batchKey: existing.batchKey, recordCount: existing.recordCount, chunkRecords: existing.chunkRecords };
       }
@@ -363,18 +364,16 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
       const totals = await batchTotals(db, batch.batchKey);
       const chunkCount = Math.ceil(batch.recordCount / batch.chunkRecords);
       assertSettlement(totals.chunks === chunkCount && totals.accepted + totals.rejected === batch.recordCount, `batch ${batch.batchKey} is fully decided before it is summarised`);
-      const amounts = totals.acceptedByPurse;
-      const counts = totals;
       const rejections = await rejectedRecords(db, batch.batchKey, { limit: RESULT_REJECTIONS_LIMIT + 1 });
       return {
         outcome: 'settled',
         batchKey: batch.batchKey,
         merchantId: batch.merchantId,
         records: batch.recordCount,
-        accepted: counts.accepted,
-        rejected: counts.rejected,
-        rejectedByReason: counts.rejectedByReason,
-        settledMinor: { ecash: (amounts.get(1) ?? 0n).toString(), food: (amounts.get(2) ?? 0n).toString() },
+        accepted: totals.accepted,
+        rejected: totals.rejected,
+        rejectedByReason: totals.rejectedByReason,
+        settledMinor: { ecash: (totals.acceptedByPurse.get(1) ?? 0n).toString(), food: (totals.acceptedByPurse.get(2) ?? 0n).toString() },
         rejections: rejections.slice(0, RESULT_REJECTIONS_LIMIT),
         moreRejections: rejections.length > RESULT_REJECTIONS_LIMIT,
       };

@@ -7,15 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { Readable } from 'node:stream';
 import {
+  checkEstbRecords,
   decodeHeader,
-  encodeHeader,
   estbSamOf,
   HEADER_BYTES,
-  readEstbBlocks,
   RECORD_BYTES,
-  TRAILER_BYTES,
   type EstbHeader,
   type KeyStore,
   type RecordRejection,
@@ -132,33 +129,28 @@ const unreadable = (filePath: string, err: unknown): StoredFileError =>
   new StoredFileError('upload_unreadable', `Cannot read the stored settlement file ${filePath} (${(err as NodeJS.ErrnoException).code ?? 'unknown'}); check the upload store (PURSEFLOW_UPLOAD_DIR) on this worker.`, { cause: err });
 
 /**
- * Records [from, to) of the stored file, verified by card-driver's reader, with what the keys prove
- * about each. The reader sees the chunk as a file of its own (the real header with the chunk's
- * record count, the chunk's records, no MAC: the file's MAC was proven by the file pass, and the
- * bytes are checked against that pass's digest), so whether a SAM's sequence number grows is judged
- * here, over the whole file, from the plan's floors.
+ * Records [from, to) of the stored file, verified by card-driver's record checker, with what the
+ * keys prove about each. The file pass proved the header and the file MAC, and these bytes are
+ * checked against that pass's digest, so only the records are checked here; whether a SAM's
+ * sequence number grows is judged over the whole file, from the plan's floors.
  */
 export async function readChunkRecords(filePath: string, plan: ChunkPlan, from: number, to: number, keys: KeyStore): Promise<StagedRecord[]> {
   const count = to - from;
   const handle = await fs.promises.open(filePath, 'r').catch((err: unknown) => {
     throw unreadable(filePath, err);
   });
-  let headerBytes: Buffer;
   let recordBytes: Buffer;
   try {
-    headerBytes = await readExactly(handle, 0, HEADER_BYTES);
     recordBytes = await readExactly(handle, HEADER_BYTES + from * RECORD_BYTES, count * RECORD_BYTES);
   } finally {
     await handle.close();
   }
   if (!createHash('sha256').update(recordBytes).digest().equals(plan.recordsSha256)) throw fileChanged(`records ${from}..${to - 1} differ`);
 
-  const chunkHeader = encodeHeader({ ...decodeHeader(headerBytes), recordCount: count });
   const records: StagedRecord[] = new Array(count);
   const highest = new Map(Object.entries(plan.samSeqFloor));
   let seen = 0;
-  for await (const event of readEstbBlocks(Readable.from([chunkHeader, recordBytes, Buffer.alloc(TRAILER_BYTES)]), { keys })) {
-    if (event.kind !== 'records') continue;
+  for (const event of checkEstbRecords(recordBytes, { keys })) {
     for (let i = 0; i < event.records.length; i++) {
       const r = event.records[i];
       const reasons: RecordRejection[] = event.verdicts[i].reasons.filter((reason) => reason !== 'sam_seq_repeated');
@@ -179,8 +171,8 @@ export async function readChunkRecords(filePath: string, plan: ChunkPlan, from: 
       };
       seen++;
     }
-    // The blocks of an in-memory stream follow each other as microtasks: without this, a chunk's
-    // whole verification would run before any database reply reaches the other chunks, and a chunk
+    // Without this, a chunk's whole verification would run in one go before any database reply
+    // reaches the other chunks, and a chunk
     // holding card purse locks would keep them (and every chunk queued on them) waiting meanwhile.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

@@ -73,6 +73,11 @@ export interface ChunkPlan {
  * registration of the same batch key finds the first one (its file hash and chunk size); the caller
  * refuses a different file under the same key.
  */
+/** Proven whole: by the file pass (its chunk plans stored), or staged in full by the earlier code. */
+export function isVerified(batch: RegisteredBatch): boolean {
+  return batch.fileChecked || batch.stagedRecords === batch.recordCount;
+}
+
 export async function registerCheckedBatch(db: Knex, reg: BatchRegistration, plans: readonly ChunkPlan[]): Promise<RegisteredBatch> {
   return db.transaction(async (trx) => {
     await trx('settlement_batches')
