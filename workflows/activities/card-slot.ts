@@ -83,6 +83,18 @@ export class CardSlot {
     return this.#selected;
   }
 
+  /**
+   * The CSN of the card in the reader, for a look that only needs to know whose card it is: taken
+   * from the open session when there is one, SELECTed only when there is none. A session open now
+   * was opened after the last card event (each event forgets the session), so it names the card
+   * now in the reader; SELECTing it again would clear the load a download may hold pending on it
+   * (an announcement reaches the host only when the reader is idle, so it can trail the download's
+   * own power-up and INITIALIZE LOAD).
+   */
+  identify(): Promise<string> {
+    return this.exclusive(async () => this.currentCsn ?? (await this.selectFresh()).info.csn);
+  }
+
   /** INITIALIZE LOAD answered in the current session: the card now holds this load pending. */
   loadInitialized(load: PendingLoad): void {
     this.#pendingLoad = load;

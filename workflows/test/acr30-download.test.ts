@@ -5,6 +5,7 @@ import { Acr30Reader, Acr30Simulator, SimulatedCard, PURSE } from '../../card-dr
 import { openSocatPair, type SocatPair } from '../../test-support/socat-pair';
 import type { DownloadTiming } from '../client';
 import { ReaderAgent } from '../worker/reader-agent';
+import { FaultyCard } from './faulty-card';
 import { customerBalance, customerWithCard, expectLedgerConsistent, startHarness, uniqueId, type Harness } from './harness';
 
 jest.setTimeout(60_000);
@@ -74,6 +75,29 @@ test('a card torn away in the ACR30 after the credit is recovered from its log w
     expect(await h.downloads.result(requestId)).toMatchObject({ outcome: 'posted', newBalanceMinor: '700' });
     expect(card.balance(PURSE.ecash)).toBe(700n);
     expect(await customerBalance(h, customerId, 'ecash')).toEqual({ posted: 9300n, pending: 0n, available: 9300n });
+  } finally {
+    sim.remove();
+  }
+});
+
+test("a card announced only after a load's step took the reader is named from that step's session: the agent does not SELECT it again, so the load stays pending for CREDIT LOAD", async () => {
+  // The ACR30 announces a card when it is idle, so the announcement can trail a download that
+  // already powered the card up; a SELECT from the agent's look would then clear the pending load.
+  const { csn } = await customerWithCard(h);
+  const card = new FaultyCard(SimulatedCard.issue(h.keys, csn));
+  const load = { csn, purse: PURSE.ecash, amount: 500n, rhHex: '0123456789abcdef' };
+  try {
+    await agent.slot.exclusive(async () => {
+      const announced = new Promise<void>((resolve) => reader.once('card-inserted', resolve));
+      sim.insert(card);
+      await announced; // the agent's look now waits for the reader behind this step
+      const { session } = await agent.slot.selectFresh();
+      await session.initializeLoad({ mode: 'online', purse: load.purse, amount: load.amount, rh: Buffer.from(load.rhHex, 'hex') });
+      agent.slot.loadInitialized(load);
+    });
+    await agent.tellWaitingDownloads();
+    expect(card.seen).toEqual(['select', 'initializeLoad']);
+    expect(agent.slot.claimPendingLoad(load)).toBeDefined();
   } finally {
     sim.remove();
   }

@@ -89,7 +89,10 @@ async function runCli(args: string[]): Promise<string> {
 }
 
 async function phaseBecomes(requestId: string, phase: string): Promise<void> {
-  await eventually(`download ${requestId} to reach ${phase}`, async () => (await h.downloads.state(requestId)).phase === phase);
+  await eventually(`download ${requestId} to reach ${phase}`, async () => (await h.downloads.state(requestId)).phase === phase).catch(async (err: Error) => {
+    // What it did instead is what the person reading the failure needs.
+    throw new Error(`${err.message}; its state: ${JSON.stringify(await h.downloads.state(requestId))}`);
+  });
 }
 
 function loadRecords(c: Customer): number {

@@ -120,8 +120,9 @@ export class ReaderAgent {
 
   /**
    * Signals every download that waits for the card now in the reader, each once per visit of the
-   * card: the card is SELECTed once when it arrives (later looks reuse its CSN and never touch the
-   * card, so a load in progress on it keeps its pending slot), and a download already told is not
+   * card: the card is identified once when it arrives (SELECTed only if no session is open on it;
+   * later looks reuse its CSN and never touch the card, so a load in progress on it keeps its
+   * pending slot), and a download already told is not
    * told again (each signal makes it read the log: once per visit, not once per look).
    */
   tellWaitingDownloads(): Promise<void> {
@@ -152,7 +153,7 @@ export class ReaderAgent {
       const generation = this.#generation;
       let csn: string;
       try {
-        csn = await this.slot.exclusive(async () => (await this.slot.selectFresh()).info.csn);
+        csn = await this.slot.identify();
       } catch (err) {
         onEvent?.({ kind: 'card_unreadable', message: err instanceof Error ? err.message : String(err) });
         return;
