@@ -127,21 +127,22 @@ export async function createAccounts(knex: Knex, inputs: readonly AccountInput[]
       assertLedger(row.rows.length === 1, 'ledger_import_clock has no row; run migrateLedger');
       clock = { nowUs: Number(row.rows[0].now_us), lastUs: Number(row.rows[0].last_us) };
     }
-    const openedAt = new Map<string, number>();
     const existing = await client.query<AccountRecord>({ text: 'SELECT * FROM ledger_accounts WHERE id = ANY($1::uuid[])', values: [ids] });
     const known = await client.query<{ id: number }>({ text: 'SELECT id FROM ledger_ledgers WHERE id = ANY($1::int[])', values: [ledgers] });
     const knownLedgers = new Set(known.rows.map((r) => r.id));
     const stored = new Map<string, Comparable>(
       existing.rows.map((r) => [r.id, { ledger: r.ledger, code: r.code, ownerRef: r.owner_ref, flags: r.flags, metadata: canonicalJson(r.metadata) }]),
     );
-    const created = new Map<string, AccountInput>();
+    // An imported account carries its own opening time; a live one (null) opens now.
+    const created = new Map<string, { input: AccountInput; openedUs: number | null }>();
     const results: CreateAccountOutcome[] = new Array(inputs.length);
     const decide = (input: AccountInput): CreateAccountResult => {
       // Only an imported request reaches the clock comparison, and it holds the clock.
       const at = importedTimestampUs(input.flags?.imported === true, input.timestamp, requestImported, clock?.nowUs ?? 0);
       if (typeof at === 'string') return at;
       if (!isLedgerId(input.id)) return 'id_must_be_uuid';
-      const before = stored.get(input.id) ?? (created.has(input.id) ? comparable(created.get(input.id)!) : undefined);
+      const earlier = created.get(input.id);
+      const before = stored.get(input.id) ?? (earlier ? comparable(earlier.input) : undefined);
       if (before) return compareAccount(comparable(input), before);
       const shape = checkAccountShape(input);
       if (shape) return shape;
@@ -149,9 +150,8 @@ export async function createAccounts(knex: Knex, inputs: readonly AccountInput[]
       if (at !== null && clock) {
         if (at <= clock.lastUs) return 'imported_event_timestamp_must_not_regress';
         clock.lastUs = at;
-        openedAt.set(input.id, at);
       }
-      created.set(input.id, input);
+      created.set(input.id, { input, openedUs: at !== null && clock ? at : null });
       return 'ok';
     };
     let chain: string[] = [];
@@ -173,7 +173,6 @@ export async function createAccounts(knex: Knex, inputs: readonly AccountInput[]
         for (const id of chain) created.delete(id);
         // A failed chain leaves no trace, its imports' timestamps included.
         if (clock) clock.lastUs = chainClockUs;
-        for (const id of chain) openedAt.delete(id);
         for (let j = chainStart; j < i; j++) results[j] = { id: inputs[j].id, result: 'linked_event_failed' };
         let j = i + 1;
         if (linked) {
@@ -188,7 +187,8 @@ export async function createAccounts(knex: Knex, inputs: readonly AccountInput[]
       }
       if (!linked) chainStart = -1;
     }
-    const rows = [...created.values()];
+    const rows = [...created.values()].map((c) => c.input);
+    const openedUs = [...created.values()].map((c) => c.openedUs);
     if (rows.length > 0) {
       const inserted = await client.query({
         // An imported account is opened (and last changed) at its own timestamp; a live one now().
@@ -204,12 +204,12 @@ export async function createAccounts(knex: Knex, inputs: readonly AccountInput[]
           rows.map((r) => r.ownerRef ?? null),
           rows.map((r) => encodeAccountFlags(r.flags) & ~A.linked),
           rows.map((r) => (r.metadata ? JSON.stringify(r.metadata) : null)),
-          rows.map((r) => openedAt.get(r.id) ?? null),
+          openedUs,
         ],
       });
       if (inserted.rowCount !== rows.length) throw new ConcurrentAccountCreation('an account id was created concurrently');
     }
-    if (clock && openedAt.size > 0) {
+    if (clock && openedUs.some((us) => us !== null)) {
       await client.query({ text: 'UPDATE ledger_import_clock SET last_us = $1 WHERE id = 1', values: [clock.lastUs] });
     }
     return results;
