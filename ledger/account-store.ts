@@ -187,8 +187,9 @@ export async function createAccounts(knex: Knex, inputs: readonly AccountInput[]
       }
       if (!linked) chainStart = -1;
     }
-    const rows = [...created.values()].map((c) => c.input);
-    const openedUs = [...created.values()].map((c) => c.openedUs);
+    const entries = [...created.values()];
+    const rows = entries.map((c) => c.input);
+    const openedUs = entries.map((c) => c.openedUs);
     if (rows.length > 0) {
       const inserted = await client.query({
         // An imported account is opened (and last changed) at its own timestamp; a live one now().

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeLogRecord, LOG_CAPACITY, parseSamId, PURSE, SimulatedCard, SimulatedPos, SimulatedSam } from '../../card-driver';
 import { migrateSettlement } from '../../workflows';
-import { eventually, startAcr30Rig, type Acr30Rig } from '../../workflows/test/acr30-rig';
+import { startAcr30Rig, type Acr30Rig } from '../../workflows/test/acr30-rig';
 import { FaultyCard } from '../../workflows/test/faulty-card';
-import { customerWithCard, startHarness as startWorkflowsHarness, uniqueId, type Harness as WorkflowsHarness } from '../../workflows/test/harness';
+import { customerWithCard, eventually, startHarness as startWorkflowsHarness, uniqueId, type Harness as WorkflowsHarness } from '../../workflows/test/harness';
 import { addUser, migratePortal, startPortal, TemporalParts, type RunningPortal } from '../index';
 import { Agent } from './support/harness';
 

@@ -5,9 +5,8 @@ import { Acr30Reader, Acr30Simulator, SimulatedCard, PURSE } from '../../card-dr
 import { openSocatPair, type SocatPair } from '../../test-support/socat-pair';
 import type { DownloadTiming } from '../client';
 import { ReaderAgent } from '../worker/reader-agent';
-import { eventually } from './acr30-rig';
 import { FaultyCard } from './faulty-card';
-import { customerBalance, customerWithCard, expectLedgerConsistent, startHarness, uniqueId, type Harness } from './harness';
+import { customerBalance, customerWithCard, expectLedgerConsistent, phaseBecomes, startHarness, uniqueId, type Harness } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -65,7 +64,7 @@ test('a card torn away in the ACR30 after the credit is recovered from its log w
   card.tearAt('after-credit');
   const requestId = uniqueId('acr-torn');
   await h.downloads.start({ requestId, csn, purse: 'ecash', amount: '7.00', mode: 'connected', readerId, timing: TIMING });
-  await eventually(`download ${requestId} to wait for the card`, async () => (await h.downloads.state(requestId)).phase === 'awaiting_card');
+  await phaseBecomes(h, requestId, 'awaiting_card');
   sim.remove();
   sim.insert(card);
   try {

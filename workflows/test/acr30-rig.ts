@@ -41,12 +41,3 @@ export async function startAcr30Rig(parts: { nativeConnection: NativeConnection;
     },
   };
 }
-
-/** Polls until `check` holds; fails with `what` after `timeoutMs` (generous: a loaded CI machine). */
-export async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

@@ -9,7 +9,7 @@ import type { DownloadTiming } from '../client';
 import { DownloadClient } from '../client';
 import { bundleWorkflows, createServerWorker } from '../worker/server-worker';
 import { recordHistories, recording } from './recorded-histories';
-import { customerBalance, customerWithCard, expectLedgerConsistent, freshCsn, historyTexts, keysUnableToSignMac2, startHarness, uniqueId, type Harness } from './harness';
+import { customerBalance, customerWithCard, eventually, expectLedgerConsistent, freshCsn, historyTexts, keysUnableToSignMac2, phaseBecomes, startHarness, uniqueId, type Harness } from './harness';
 import { CardInReader, startReaderRig, type ReaderRig } from './card-in-reader';
 
 jest.setTimeout(60_000);
@@ -43,16 +43,6 @@ async function failureCode(requestId: string): Promise<string | undefined> {
   );
   if (!(err instanceof WorkflowFailedError)) throw err;
   return err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
-}
-
-async function phaseBecomes(requestId: string, phase: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await h.downloads.state(requestId).catch(() => undefined);
-    if (state?.phase === phase) return;
-    if (Date.now() > deadline) throw new Error(`download ${requestId} did not reach ${phase} (is ${state?.phase})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 async function withCard<T>(csn: Parameters<typeof CardInReader.issue>[1], run: (card: CardInReader) => Promise<T>, maxBalance?: bigint): Promise<T> {
@@ -200,7 +190,7 @@ test('a card torn away after the credit ran is recovered from its log and posted
   await card.insert();
   card.tearAtCredit('after-processing');
   const requestId = await download(csn, 'ecash', '30.00');
-  await phaseBecomes(requestId, 'awaiting_card');
+  await phaseBecomes(h, requestId, 'awaiting_card');
   expect((await customerBalance(h, customerId, 'ecash')).pending).toBe(3000n);
   await card.insert();
   try {
@@ -221,7 +211,7 @@ test('a card torn away before the credit reached it is proven uncredited by its 
   await card.insert();
   card.tearAtCredit('before-processing');
   const requestId = await download(csn, 'ecash', '30.00');
-  await phaseBecomes(requestId, 'awaiting_card');
+  await phaseBecomes(h, requestId, 'awaiting_card');
   await card.insert();
   try {
     const result = await h.downloads.result(requestId);
@@ -241,7 +231,7 @@ test('a torn download survives its reader agent being stopped and started again'
   await card.insert();
   card.tearAtCredit('after-processing');
   const requestId = await download(csn, 'ecash', '20.00');
-  await phaseBecomes(requestId, 'awaiting_card');
+  await phaseBecomes(h, requestId, 'awaiting_card');
   const readerId = rig.readerId;
   await rig.close();
   rig = await startReaderRig(h, readerId);
@@ -261,13 +251,13 @@ test('an operator resolves a download whose card is away with the log record rea
   await card.insert();
   card.tearAtCredit('after-processing');
   const requestId = await download(csn, 'ecash', '10.00');
-  await phaseBecomes(requestId, 'awaiting_card');
+  await phaseBecomes(h, requestId, 'awaiting_card');
   // Operators find it among the stuck downloads (visibility follows within moments).
-  const deadline = Date.now() + 15_000;
-  while (!(await h.downloads.listStuck({ csn })).some((s) => s.workflowId === `download-${requestId}` && s.phase === 'awaiting_card' && s.customerId === customerId)) {
-    if (Date.now() > deadline) throw new Error('the stuck download did not show up in visibility');
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  await eventually(
+    'the stuck download to show up in visibility',
+    async () => (await h.downloads.listStuck({ csn })).some((s) => s.workflowId === `download-${requestId}` && s.phase === 'awaiting_card' && s.customerId === customerId),
+    15_000,
+  );
   // The card is read at a counter with `purseflow card log`: READ LOG 1 is this load's record.
   card.card.insert();
   card.card.process(selectCommand());

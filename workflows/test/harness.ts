@@ -152,3 +152,30 @@ export async function expectLedgerConsistent(h: Harness): Promise<void> {
   const violations = await checkLedgerInvariants(h.db.db);
   expect(violations).toEqual([]);
 }
+
+/** Polls until `check` holds; fails with `what` after `timeoutMs` (generous: a loaded CI machine). */
+export async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Polls the download's state query until it is in `phase`; on time-out says which phase it reached
+ * and the notes of its history (a query that fails, before its first workflow task, counts as not yet).
+ */
+export async function phaseBecomes(h: Pick<Harness, 'downloads'>, requestId: string, phase: string, timeoutMs = 20_000): Promise<void> {
+  let last: Awaited<ReturnType<Harness['downloads']['state']>> | undefined;
+  await eventually(
+    `download ${requestId} to reach ${phase}`,
+    async () => {
+      last = await h.downloads.state(requestId).catch(() => undefined);
+      return last?.phase === phase;
+    },
+    timeoutMs,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message} (is ${last?.phase}; ${JSON.stringify(last?.history.map((s) => `${s.phase}: ${s.note}`))})`);
+  });
+}

@@ -7,7 +7,7 @@ import { EcomPocket, PURSE, SimulatedCard } from '../../card-driver';
 import type { DownloadTiming } from '../client';
 import { bundleWorkflows } from '../worker/server-worker';
 import { recordHistories, recording } from './recorded-histories';
-import { customerBalance, customerWithCard, expectLedgerConsistent, historyTexts, startHarness, uniqueId, type Harness } from './harness';
+import { customerBalance, customerWithCard, expectLedgerConsistent, historyTexts, phaseBecomes, startHarness, uniqueId, type Harness } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -51,16 +51,6 @@ function forgedCode(genuine: string): string {
   throw new Error('unreachable');
 }
 
-async function phaseBecomes(requestId: string, phase: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await h.downloads.state(requestId);
-    if (state.phase === phase) return;
-    if (Date.now() > deadline) throw new Error(`download ${requestId} did not reach ${phase} (is ${state.phase})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 test('an offline download runs end to end with the pocket and posts on the confirmation code', async () => {
   const { customerId, pocket, requestId } = await offlineDownload('80.00');
   const request = pocket.requestCode(PURSE.ecash, 8000n);
@@ -94,7 +84,7 @@ test.each([
   ['letters', () => '12345abc901234', 'format'],
 ])('a request code with %s is refused by the validator and counts nothing', async (_what, mangle, refusal) => {
   const { pocket, requestId } = await offlineDownload('5.00');
-  await phaseBecomes(requestId, 'awaiting_request_code');
+  await phaseBecomes(h, requestId, 'awaiting_request_code');
   const answer = await h.downloads.submitRequestCode(requestId, mangle(pocket.requestCode(PURSE.ecash, 500n)));
   expect(answer).toMatchObject({ accepted: false, refusal });
   const state = await h.downloads.state(requestId);
@@ -123,7 +113,7 @@ test('five wrong confirmation codes lock the download until an operator unlocks 
   expect(await h.downloads.submitConfirmationCode(requestId, confirmation)).toMatchObject({ accepted: false, refusal: 'locked' });
   expect((await customerBalance(h, customerId, 'ecash')).pending).toBe(2000n);
   await h.downloads.retryNow(requestId, 'op-anna');
-  await phaseBecomes(requestId, 'awaiting_confirmation');
+  await phaseBecomes(h, requestId, 'awaiting_confirmation');
   expect(await h.downloads.submitConfirmationCode(requestId, confirmation)).toMatchObject({ accepted: true, phase: 'posted' });
 });
 
@@ -131,7 +121,7 @@ test('without a confirmation the reservation stays, a reminder shows and then an
   const { customerId, pocket, requestId } = await offlineDownload('30.00', { remindAfterMs: 1000, operatorAfterMs: 2500 });
   const { authorizationCode } = await h.downloads.submitRequestCode(requestId, pocket.requestCode(PURSE.ecash, 3000n));
   pocket.enterAuthorizationCode(authorizationCode!);
-  await phaseBecomes(requestId, 'needs_operator');
+  await phaseBecomes(h, requestId, 'needs_operator');
   const state = await h.downloads.state(requestId);
   expect(state.reminders).toBeGreaterThanOrEqual(1);
   expect(state.operatorReason).toBe('no confirmation code from the customer');
@@ -216,7 +206,7 @@ test("the card's own customer passes the ownership check and is asked for the re
   const owner = await customerWithCard(h, { cash: '200.00' });
   const requestId = uniqueId('mine');
   await h.downloads.start({ requestId, csn: owner.csn, purse: 'ecash', amount: '10.00', mode: 'offline', customerId: owner.customerId, timing: TIMING });
-  await phaseBecomes(requestId, 'awaiting_request_code');
+  await phaseBecomes(h, requestId, 'awaiting_request_code');
   expect((await h.downloads.state(requestId)).customerId).toBe(owner.customerId);
   await h.downloads.handle(requestId).terminate('test done: the ownership check passed');
 });

@@ -10,9 +10,8 @@ import { PURSE, SimulatedCard, VpcdCardConnector, type Csn } from '../../card-dr
 import { startPrivatePcscd, type PrivatePcscd } from '../../test-support/private-pcscd';
 import { temporalAddress } from '../../test-support/temporal';
 import type { DownloadTiming } from '../client';
-import { customerBalance, customerWithCard, expectLedgerConsistent, startHarness, uniqueId, type Harness } from './harness';
+import { customerBalance, customerWithCard, expectLedgerConsistent, phaseBecomes, startHarness, uniqueId, type Harness } from './harness';
 import { FaultyCard } from './faulty-card';
-import { eventually } from './acr30-rig';
 import { cliEnvironment, startCliProcess, stopAllCliProcesses, type CliProcess } from './cli-process';
 
 jest.setTimeout(60_000);
@@ -137,7 +136,7 @@ test('an agent SIGKILLed as CREDIT LOAD goes out, the card torn before it saw it
     const requestId = await download(c, '30.00');
     await killed(dying, requestId);
     await startAgent();
-    await eventually('the download to wait for its card', async () => (await h.downloads.state(requestId)).phase === 'awaiting_card');
+    await phaseBecomes(h, requestId, 'awaiting_card');
     expect((await customerBalance(h, c.customerId, 'ecash')).pending).toBe(3000n);
     await c.connector.insert();
     const result = await h.downloads.result(requestId);

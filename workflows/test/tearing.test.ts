@@ -16,9 +16,9 @@ import { Worker } from '@temporalio/worker';
 import type { DownloadTiming } from '../client';
 import { bundleWorkflows } from '../worker/server-worker';
 import { recordHistories, recording } from './recorded-histories';
-import { customerBalance, customerWithCard, expectLedgerConsistent, startHarness, uniqueId, type Harness } from './harness';
+import { customerBalance, customerWithCard, eventually, expectLedgerConsistent, phaseBecomes, startHarness, uniqueId, type Harness } from './harness';
 import { FaultyCard } from './faulty-card';
-import { eventually, startAcr30Rig, type Acr30Rig } from './acr30-rig';
+import { startAcr30Rig, type Acr30Rig } from './acr30-rig';
 import { CLI, REPO, cliEnvironment } from './cli-process';
 import { temporalAddress } from '../../test-support/temporal';
 
@@ -86,13 +86,6 @@ async function runCli(args: string[]): Promise<string> {
   const env = cliEnvironment({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default' });
   const { stdout } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: REPO, env });
   return stdout;
-}
-
-async function phaseBecomes(requestId: string, phase: string): Promise<void> {
-  await eventually(`download ${requestId} to reach ${phase}`, async () => (await h.downloads.state(requestId)).phase === phase).catch(async (err: Error) => {
-    // What it did instead is what the person reading the failure needs.
-    throw new Error(`${err.message}; its state: ${JSON.stringify(await h.downloads.state(requestId))}`);
-  });
 }
 
 function loadRecords(c: Customer): number {
@@ -184,7 +177,7 @@ describe('at CREDIT LOAD, the outcome is proven by MAC3 or by the log', () => {
     const c = await customer();
     rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-before' }));
     const requestId = await download(c, '30.00');
-    await phaseBecomes(requestId, 'awaiting_card');
+    await phaseBecomes(h, requestId, 'awaiting_card');
     expect((await customerBalance(h, c.customerId, 'ecash')).pending).toBe(3000n);
     rig.sim.insert(c.card);
     const result = await h.downloads.result(requestId);
@@ -198,7 +191,7 @@ describe('at CREDIT LOAD, the outcome is proven by MAC3 or by the log', () => {
     const c = await customer();
     rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-after' }));
     const requestId = await download(c, '30.00');
-    await phaseBecomes(requestId, 'awaiting_card');
+    await phaseBecomes(h, requestId, 'awaiting_card');
     expect((await customerBalance(h, c.customerId, 'ecash')).pending).toBe(3000n);
     rig.sim.insert(c.card);
     const result = await h.downloads.result(requestId);
@@ -242,7 +235,7 @@ describe('during recovery, the log is read wherever and whenever the card comes 
     const c = await customer();
     rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-after' }));
     const requestId = keepAsGolden(await download(c, '30.00'));
-    await phaseBecomes(requestId, 'awaiting_card');
+    await phaseBecomes(h, requestId, 'awaiting_card');
     rig.sim.insert(c.card.at('readLog', { kind: 'tear-before' }));
     await eventually('the card to be torn during READ LOG', () => !rig.sim.cardInserted);
     expect((await h.downloads.state(requestId)).phase).toBe('awaiting_card');
@@ -270,7 +263,7 @@ describe('during recovery, the log is read wherever and whenever the card comes 
         }),
       );
       const requestId = await download(c, '30.00', lost.readerId);
-      await phaseBecomes(requestId, 'awaiting_card');
+      await phaseBecomes(h, requestId, 'awaiting_card');
       expect((await customerBalance(h, c.customerId, 'ecash')).pending).toBe(3000n);
       // The reader agent finds the waiting download through visibility, which follows within moments.
       await eventually('the download to be listed as waiting for its card', async () => (await h.downloads.listStuck({ csn: c.csn })).some((s) => s.phase === 'awaiting_card'));
@@ -337,11 +330,11 @@ describe("the log too old: the torn load's record rolled out of the card's 10-re
     const c = await customer();
     rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-after' }));
     const requestId = keepAsGolden(await download(c, '30.00'));
-    await phaseBecomes(requestId, 'awaiting_card');
+    await phaseBecomes(h, requestId, 'awaiting_card');
     const spent = shop(c, LOG_CAPACITY); // ATC 2..11: the load's ATC 1 is gone from the log
     expect(c.card.card.log.map((r) => r.atc)).not.toContain(1);
     rig.sim.insert(c.card);
-    await phaseBecomes(requestId, 'needs_operator');
+    await phaseBecomes(h, requestId, 'needs_operator');
     const flagged = await h.downloads.state(requestId);
     expect(flagged.operatorReason).toMatch(/rolled_out_of_log, ATC_card 11/);
     expect(flagged.logEvidence).toMatchObject({ readerId: rig.readerId, atcCard: 11, reason: 'rolled_out_of_log' });
@@ -378,11 +371,11 @@ describe("the log too old: the torn load's record rolled out of the card's 10-re
     rig.sim.remove();
     rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-before' }));
     const requestId = keepAsGolden(await download(c, '30.00'));
-    await phaseBecomes(requestId, 'awaiting_card');
+    await phaseBecomes(h, requestId, 'awaiting_card');
     expect((await h.downloads.state(requestId)).atc).toBe(2);
     const spent = shop(c, LOG_CAPACITY + 1); // ATC 2..12: the purchases took ATC 2, and it rolled out
     rig.sim.insert(c.card);
-    await phaseBecomes(requestId, 'needs_operator');
+    await phaseBecomes(h, requestId, 'needs_operator');
     expect((await h.downloads.state(requestId)).operatorReason).toMatch(/rolled_out_of_log, ATC_card 12/);
     await new Promise((r) => setTimeout(r, 2 * 1000));
     expect((await h.downloads.state(requestId)).phase).toBe('needs_operator');

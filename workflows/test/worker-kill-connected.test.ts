@@ -12,9 +12,9 @@ import { createTestDatabase, type TestDatabase } from '../../test-support/postgr
 import { quietTemporalRuntime, temporalAddress } from '../../test-support/temporal';
 import { migrateRegistry, Registry } from '../registry';
 import { DownloadClient, type DownloadTiming } from '../client';
-import { customerBalance, customerWithCard, expectLedgerConsistent, uniqueId, type Harness } from './harness';
+import { customerBalance, customerWithCard, eventually, expectLedgerConsistent, phaseBecomes, uniqueId, type Harness } from './harness';
 import { FaultyCard } from './faulty-card';
-import { eventually, startAcr30Rig, type Acr30Rig } from './acr30-rig';
+import { startAcr30Rig, type Acr30Rig } from './acr30-rig';
 import { cliEnvironment, startCliProcess, stopAllCliProcesses, type CliProcess } from './cli-process';
 
 jest.setTimeout(90_000);
@@ -135,7 +135,7 @@ test('the worker SIGKILLed while a torn download waits for its card; the card co
   const c = await customer();
   rig.sim.insert(c.card.at('creditLoad', { kind: 'tear-after' }));
   const requestId = await download(c, '30.00');
-  await eventually('the download to wait for its card', async () => (await h.downloads.state(requestId)).phase === 'awaiting_card');
+  await phaseBecomes(h, requestId, 'awaiting_card');
   await eventually('the download to be listed as waiting for its card', async () => (await h.downloads.listStuck({ csn: c.csn })).some((s) => s.phase === 'awaiting_card'));
   await worker!.killHard();
   // The reader agent tells the download its card is back: the server keeps the signal for the next worker.

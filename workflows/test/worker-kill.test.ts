@@ -13,7 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../../test-support/postgr
 import { temporalAddress } from '../../test-support/temporal';
 import { migrateRegistry, Registry } from '../registry';
 import { DownloadClient, type DownloadTiming } from '../client';
-import { customerBalance, customerWithCard, expectLedgerConsistent, uniqueId, type Harness } from './harness';
+import { customerBalance, customerWithCard, expectLedgerConsistent, phaseBecomes, uniqueId, type Harness } from './harness';
 
 jest.setTimeout(240_000);
 
@@ -79,16 +79,6 @@ async function killHard(worker: WorkerProcess): Promise<void> {
   expect(worker.child.signalCode).toBe('SIGKILL');
 }
 
-async function phaseBecomes(requestId: string, phase: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await h.downloads.state(requestId);
-    if (state.phase === phase) return;
-    if (Date.now() > deadline) throw new Error(`download ${requestId} did not reach ${phase} (is ${state.phase})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 beforeAll(async () => {
   expect(existsSync(CLI)).toBe(true); // built by `npm test` (or `npm run build`) before Jest runs
   db = await createTestDatabase('wf_worker_kill');
@@ -150,7 +140,7 @@ test('a download whose worker process is SIGKILLed before anything is reserved r
   const first = await startWorkerProcess();
   const d = await offlineDownload('40.00');
   // The card check is done and the download waits for the pocket's request code: nothing reserved yet.
-  await phaseBecomes(d.requestId, 'awaiting_request_code');
+  await phaseBecomes(h, d.requestId, 'awaiting_request_code');
   await killHard(first);
   expect(await customerBalance(h as Harness, d.customerId, 'ecash')).toEqual({ posted: 200_00n, pending: 0n, available: 200_00n });
   // The customer types the request code while no worker runs; the new worker takes it up.
